@@ -1,0 +1,5 @@
+"""The contract: OpenAPI for the management API, the payload schema, and the signing rule."""
+
+from ._signing import DEFAULT_SIGNATURE_HEADER, sign, verify
+
+__all__ = ["DEFAULT_SIGNATURE_HEADER", "sign", "verify"]

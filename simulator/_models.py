@@ -1,0 +1,180 @@
+"""The platform's records: environments, subscriptions, events, deliveries and attempts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from ._clock import format_time
+from ._settings import Settings
+
+__all__ = [
+    "AttemptRecord",
+    "Delivery",
+    "DeliveryState",
+    "Environment",
+    "Event",
+    "Outcome",
+    "Subscription",
+]
+
+
+class Outcome(StrEnum):
+    """How one attempt ended. Only SUCCESS counts as delivered."""
+
+    SUCCESS = "success"
+    HTTP_ERROR = "http-error"  # the receiver answered a status outside 2xx/3xx
+    REDIRECT = "redirect"  # a 3xx: never followed, a failure
+    TIMEOUT = "timeout"  # no answer within the platform timeout
+    REFUSED = "refused"  # the connection was refused, or the host is not allowed
+    RESET = "reset"  # the connection was dropped before an answer
+    ERROR = "error"  # anything else that kept the request from being sent
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+
+
+@dataclass(slots=True)
+class Environment:
+    id: str
+    settings: Settings
+    created: float
+
+
+@dataclass(slots=True)
+class Subscription:
+    id: str
+    environment_id: str
+    types: list[str]
+    url: str
+    secret: str
+    created: float
+    updated: float
+    headers: dict[str, str] = field(default_factory=dict)
+    card_template_id: str | None = None
+    action_flow_config_id: str | None = None
+    name: str | None = None
+    method: str = "POST"
+    max_retries: int | None = None
+    disable_after_failures: bool = True
+    status: str = "active"
+    disabled_reason: str | None = None
+    disabled_at: float | None = None
+    consecutive_failures: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    def matches(self, data: dict[str, Any]) -> bool:
+        """Whether an event's `data` is one this subscription asked for."""
+        if data.get("analyticsEvent") not in self.types:
+            return False
+        if self.card_template_id is not None:
+            card = data.get("cardContext") or {}
+            if str(card.get("cardTemplateId")) != self.card_template_id:
+                return False
+        if self.action_flow_config_id is not None:
+            platform = data.get("platformContext") or {}
+            if str(platform.get("flowConfigId")) != self.action_flow_config_id:
+                return False
+        return True
+
+    def to_api(self) -> dict[str, Any]:
+        """The subscription as the API shows it (the seed shows `secret` here)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "types": list(self.types),
+            "url": self.url,
+            "headers": dict(self.headers),
+            "cardTemplateId": self.card_template_id,
+            "actionFlowConfigId": self.action_flow_config_id,
+            "method": self.method,
+            "maxRetries": self.max_retries,
+            "disableAfterFailures": self.disable_after_failures,
+            "status": self.status,
+            "disabledReason": self.disabled_reason,
+            "consecutiveFailures": self.consecutive_failures,
+            "secret": self.secret,
+            "created": format_time(self.created),
+            "updated": format_time(self.updated),
+        }
+
+
+@dataclass(slots=True)
+class Event:
+    """One analytics event, as it happened in an environment."""
+
+    id: str
+    environment_id: str
+    type: str
+    data: dict[str, Any]
+    published_at: float
+    #: `data` encoded once: every attempt and copy sends these same bytes.
+    data_json: bytes | None = None
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One event on its way to one subscription: pending until delivered or given up."""
+
+    event_id: str
+    subscription_id: str
+    environment_id: str
+    first_attempt_at: float
+    state: DeliveryState = DeliveryState.PENDING
+    attempts: int = 0
+    next_attempt_at: float | None = None
+    ended_at: float | None = None
+    reason: str | None = None  # why it is undelivered
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.event_id, self.subscription_id)
+
+
+@dataclass(slots=True)
+class AttemptRecord:
+    """One row of the delivery log: one real request (or one refused before it was sent)."""
+
+    environment_id: str
+    event_id: str
+    subscription_id: str
+    attempt: int  # 1 for the first attempt, 2 for retry 1, ...; 0 for a test delivery
+    kind: str  # "delivery", "duplicate" or "test"
+    scheduled_at: float
+    started_at: float
+    finished_at: float
+    outcome: Outcome
+    status_code: int | None
+    duration: float
+    request_id: str
+    method: str
+    url: str
+    headers: dict[str, str]
+    error: str | None = None
+    body: bytes = b""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome is Outcome.SUCCESS
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "eventId": self.event_id,
+            "subscriptionId": self.subscription_id,
+            "attempt": self.attempt,
+            "kind": self.kind,
+            "time": format_time(self.started_at),
+            "finishedAt": format_time(self.finished_at),
+            "outcome": str(self.outcome),
+            "statusCode": self.status_code,
+            "durationMs": round(self.duration * 1000, 3),
+            "requestId": self.request_id,
+            "error": self.error,
+        }

@@ -1,0 +1,672 @@
+"""The reference webhook platform: subscriptions, publication, delivery, retries, disabling.
+
+Everything here runs on the injected clock. Work that is due (first attempts, retries,
+answers of slow receivers) sits in a scheduler; `advance` (virtual clock) or `run_due`
+(wall clock, called by a driver thread) runs it in time order.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from hooksim.contracts._signing import sign
+
+from ._auth import Authority
+from ._clock import Clock, VirtualClock, WallClock
+from ._errors import Conflict, InvalidInput, NotFound
+from ._events import EVENT_TYPES, make_event_data
+from ._ids import IdSource
+from ._models import (
+    AttemptRecord,
+    Delivery,
+    DeliveryState,
+    Environment,
+    Event,
+    Outcome,
+    Subscription,
+)
+from ._retry import next_retry_at
+from ._scheduler import Scheduler, Timer
+from ._settings import Settings
+from ._signals import (
+    AttemptFinished,
+    ClockAdvanced,
+    DeliveryEnded,
+    EventPublished,
+    Listener,
+    Signal,
+    SubscriptionChanged,
+)
+from ._store import MemoryStore
+from ._transport import InProcessTransport, OutgoingRequest, Transport, TransportResult
+from ._validation import check_subscription_fields
+
+__all__ = ["USER_AGENT", "Platform"]
+
+USER_AGENT = "hooksim/0.1 (Atomic webhooks reference platform)"
+_EVENT_SET = frozenset(EVENT_TYPES)
+MAX_PUBLISH_COUNT = 100_000
+
+# Why a delivery ended undelivered.
+RETRIES_EXHAUSTED = "retries-exhausted"
+SUBSCRIPTION_DISABLED = "subscription-disabled"
+SUBSCRIPTION_DELETED = "subscription-deleted"
+
+
+class Platform:
+    """One platform: environments, their subscriptions and events, and the delivery engine.
+
+    Thread-safe: every public method holds the platform's lock, so a served API and the
+    wall-clock driver can share it.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+        transport: Transport | None = None,
+        store: MemoryStore | None = None,
+        seed: int | None = 0,
+        token_clock: Clock | None = None,
+        keep_bodies: bool = True,
+    ) -> None:
+        self.clock: Clock = clock if clock is not None else VirtualClock()
+        self.settings = settings or Settings()
+        self.transport: Transport = transport if transport is not None else InProcessTransport()
+        self.store = store if store is not None else MemoryStore()
+        self.ids = IdSource(seed)
+        # Tokens follow their own clock so that advancing simulated hours never logs anyone out.
+        self.auth = Authority(self.ids, token_clock if token_clock is not None else WallClock())
+        self.keep_bodies = keep_bodies
+        self.scheduler = Scheduler()
+        self._listeners: list[Listener] = []
+        self._lock = threading.RLock()
+        self._work_added = threading.Condition(self._lock)
+        self._timers: dict[tuple[str, str], Timer] = {}
+        self._in_flight: dict[tuple[str, str], int] = {}
+
+    # listeners ----------------------------------------------------------------------
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        self._listeners.remove(listener)
+
+    def _emit(self, signal: Signal) -> None:
+        for listener in self._listeners:
+            listener(signal)
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
+
+    # environments -------------------------------------------------------------------
+    def create_environment(
+        self, env_id: str | None = None, settings: Settings | None = None
+    ) -> Environment:
+        with self._lock:
+            env_id = env_id or self.ids.short_id(8)
+            if env_id in self.store.environments:
+                raise Conflict(f"environment {env_id!r} already exists")
+            environment = Environment(env_id, settings or self.settings, self.clock.now())
+            self.store.add_environment(environment)
+            return environment
+
+    def environment(self, env_id: str) -> Environment:
+        return self.store.environment(env_id)
+
+    def configure(self, env_id: str, **changes: Any) -> Settings:
+        """Change an environment's delivery settings (retry policy, threshold, timeout...)."""
+        with self._lock:
+            environment = self.store.environment(env_id)
+            environment.settings = environment.settings.with_changes(**changes)
+            return environment.settings
+
+    # subscriptions ------------------------------------------------------------------
+    def subscribe(self, env_id: str, body: Mapping[str, Any]) -> Subscription:
+        with self._lock:
+            environment = self.store.environment(env_id)
+            fields = check_subscription_fields(
+                body, creating=True, signature_header=environment.settings.signature_header
+            )
+            limit = environment.settings.max_subscriptions
+            if self.store.count_subscriptions(env_id) >= limit:
+                raise Conflict(
+                    f"environment {env_id!r} already has {limit} webhook subscriptions, the "
+                    "most allowed (disabled ones count too); delete a disabled subscription "
+                    "first"
+                )
+            now = self.clock.now()
+            subscription = Subscription(
+                id=self._new_subscription_id(env_id),
+                environment_id=env_id,
+                types=fields["types"],
+                url=fields["url"],
+                secret=self.ids.uuid(),
+                created=now,
+                updated=now,
+                headers=fields.get("headers", {}),
+                card_template_id=fields.get("cardTemplateId"),
+                action_flow_config_id=fields.get("actionFlowConfigId"),
+                name=fields.get("name"),
+                method=fields.get("method", "POST"),
+                max_retries=fields.get("maxRetries"),
+                disable_after_failures=fields.get("disableAfterFailures", True),
+            )
+            self.store.add_subscription(subscription)
+            self._emit(SubscriptionChanged(subscription, "created", now))
+            return subscription
+
+    def _new_subscription_id(self, env_id: str) -> str:
+        while True:
+            candidate = self.ids.short_id(8)
+            try:
+                self.store.subscription(env_id, candidate)
+            except NotFound:
+                return candidate
+
+    def subscriptions(self, env_id: str) -> list[Subscription]:
+        with self._lock:
+            self.store.environment(env_id)
+            return self.store.subscriptions(env_id)
+
+    def subscription(self, env_id: str, sub_id: str) -> Subscription:
+        with self._lock:
+            self.store.environment(env_id)
+            return self.store.subscription(env_id, sub_id)
+
+    def update_subscription(
+        self, env_id: str, sub_id: str, changes: Mapping[str, Any]
+    ) -> Subscription:
+        with self._lock:
+            environment = self.store.environment(env_id)
+            subscription = self.store.subscription(env_id, sub_id)
+            fields = check_subscription_fields(
+                changes, creating=False, signature_header=environment.settings.signature_header
+            )
+            attribute = {
+                "types": "types",
+                "url": "url",
+                "headers": "headers",
+                "name": "name",
+                "method": "method",
+                "maxRetries": "max_retries",
+                "disableAfterFailures": "disable_after_failures",
+            }
+            for name, value in fields.items():
+                setattr(subscription, attribute[name], value)
+            subscription.updated = self.clock.now()
+            self._emit(SubscriptionChanged(subscription, "updated", subscription.updated))
+            return subscription
+
+    def disable_subscription(self, env_id: str, sub_id: str) -> Subscription:
+        """What the seed's DELETE does: stop deliveries, keep the subscription."""
+        with self._lock:
+            subscription = self.store.subscription(self._env(env_id), sub_id)
+            if subscription.active:
+                self._disable(subscription, "api")
+            return subscription
+
+    def enable_subscription(self, env_id: str, sub_id: str) -> Subscription:
+        """Re-enable: the failure counter starts again from 0; missed events are not replayed."""
+        with self._lock:
+            subscription = self.store.subscription(self._env(env_id), sub_id)
+            if not subscription.active:
+                now = self.clock.now()
+                subscription.status = "active"
+                subscription.disabled_reason = None
+                subscription.disabled_at = None
+                subscription.consecutive_failures = 0
+                subscription.updated = now
+                self._emit(SubscriptionChanged(subscription, "enabled", now))
+            return subscription
+
+    def delete_subscription(self, env_id: str, sub_id: str) -> Subscription:
+        """Delete for good; only a disabled subscription may be deleted."""
+        with self._lock:
+            subscription = self.store.subscription(self._env(env_id), sub_id)
+            if subscription.active:
+                raise Conflict(
+                    f"subscription {sub_id!r} is active; disable it (DELETE without "
+                    "permanent=true) before deleting it"
+                )
+            self.store.remove_subscription(subscription)
+            self._emit(SubscriptionChanged(subscription, "deleted", self.clock.now()))
+            return subscription
+
+    def _env(self, env_id: str) -> str:
+        self.store.environment(env_id)
+        return env_id
+
+    def _disable(self, subscription: Subscription, reason: str) -> None:
+        now = self.clock.now()
+        subscription.status = "disabled"
+        subscription.disabled_reason = reason
+        subscription.disabled_at = now
+        subscription.updated = now
+        # Pending retries are cancelled: nothing more is sent to a disabled subscription.
+        for delivery in self.store.pending_for(subscription.id):
+            if delivery.key in self._in_flight:
+                continue  # already sent; its answer decides how it ends
+            self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
+        self._emit(SubscriptionChanged(subscription, "disabled", now, reason))
+
+    # events -------------------------------------------------------------------------
+    def publish(
+        self,
+        env_id: str,
+        event_type: str,
+        *,
+        count: int = 1,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> list[Event]:
+        """Publish analytics events as if users acted on cards; first attempts are due now."""
+        if event_type not in _EVENT_SET:
+            raise InvalidInput(
+                f"unknown analytics event {event_type!r}; known events: " + ", ".join(EVENT_TYPES),
+                "type",
+            )
+        if (
+            isinstance(count, bool)
+            or not isinstance(count, int)
+            or not 1 <= count <= MAX_PUBLISH_COUNT
+        ):
+            raise InvalidInput(
+                f"count must be a whole number from 1 to {MAX_PUBLISH_COUNT}", "count"
+            )
+        with self._lock:
+            self.store.environment(env_id)
+            now = self.clock.now()
+            events = []
+            for _ in range(count):
+                data = make_event_data(event_type, ids=self.ids, now=now, overrides=overrides)
+                events.append(self._accept(env_id, data, now))
+            self._settle()
+            return events
+
+    def publish_data(self, env_id: str, data: Mapping[str, Any]) -> Event:
+        """Publish an event whose `data` the caller wrote in full (an `id` is added if absent)."""
+        with self._lock:
+            self.store.environment(env_id)
+            payload = dict(data)
+            if payload.get("analyticsEvent") not in _EVENT_SET:
+                raise InvalidInput(
+                    f"data.analyticsEvent must be a known event, "
+                    f"not {payload.get('analyticsEvent')!r}",
+                    "analyticsEvent",
+                )
+            payload.setdefault("id", self.ids.uuid())
+            event = self._accept(env_id, payload, self.clock.now())
+            self._settle()
+            return event
+
+    def _accept(self, env_id: str, data: dict[str, Any], now: float) -> Event:
+        if isinstance(data.get("id"), str):
+            try:
+                self.store.event(env_id, data["id"])
+            except NotFound:
+                pass
+            else:
+                raise Conflict(f"an event with id {data['id']!r} was already published")
+        event = Event(str(data["id"]), env_id, str(data["analyticsEvent"]), data, now)
+        self.store.add_event(event)
+        self._emit(EventPublished(event))
+        for subscription in self.store.subscriptions(env_id):
+            if subscription.active and subscription.matches(data):
+                delivery = Delivery(event.id, subscription.id, env_id, first_attempt_at=now)
+                delivery.next_attempt_at = now
+                self.store.add_delivery(delivery)
+                self._timers[delivery.key] = self.scheduler.call_at(now, self._attempt, delivery)
+        self._work_added.notify_all()
+        return event
+
+    def events(self, env_id: str) -> list[Event]:
+        with self._lock:
+            self.store.environment(env_id)
+            return self.store.events(env_id)
+
+    def event(self, env_id: str, event_id: str) -> Event:
+        with self._lock:
+            return self.store.event(self._env(env_id), event_id)
+
+    def inject_duplicate(
+        self, env_id: str, event_id: str, subscription_id: str | None = None
+    ) -> list[AttemptRecord]:
+        """Send another copy of an already published event, now: at-least-once on purpose."""
+        with self._lock:
+            event = self.store.event(self._env(env_id), event_id)
+            targets = []
+            for subscription in self.store.subscriptions(env_id):
+                if subscription_id is not None and subscription.id != subscription_id:
+                    continue
+                delivery = self.store.delivery(event_id, subscription.id)
+                if delivery is not None and subscription.active:
+                    targets.append((subscription, delivery))
+            if subscription_id is not None and not targets:
+                raise InvalidInput(
+                    f"event {event_id!r} was never sent to an active "
+                    f"subscription {subscription_id!r}"
+                )
+            return [self._send_copy(event, sub, d.attempts, "duplicate") for sub, d in targets]
+
+    # delivery -----------------------------------------------------------------------
+    def _settle(self) -> None:
+        """Under the virtual clock, run whatever is due at the current instant."""
+        if self.clock.is_virtual:
+            self._run_until(self.clock.now())
+
+    def _build_request(
+        self, event: Event, subscription: Subscription, settings: Settings
+    ) -> tuple[OutgoingRequest, str]:
+        request_id = self.ids.uuid()
+        body = _envelope(request_id, event, subscription.id)
+        headers = dict(subscription.headers)
+        headers["Content-Type"] = "application/json"
+        headers["User-Agent"] = USER_AGENT
+        headers[settings.signature_header] = sign(subscription.secret, body)
+        request = OutgoingRequest(
+            subscription.method, subscription.url, headers, body, settings.timeout
+        )
+        return request, request_id
+
+    def _attempt(self, delivery: Delivery) -> None:
+        self._timers.pop(delivery.key, None)
+        if delivery.state is not DeliveryState.PENDING:
+            return
+        subscription = self.store.subscription(delivery.environment_id, delivery.subscription_id)
+        if not subscription.active:
+            self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
+            return
+        settings = self.store.environment(delivery.environment_id).settings
+        event = self.store.event(delivery.environment_id, delivery.event_id)
+        scheduled_at = (
+            delivery.next_attempt_at if delivery.next_attempt_at is not None else self.clock.now()
+        )
+        delivery.attempts += 1
+        request, request_id = self._build_request(event, subscription, settings)
+        started = self.clock.now()
+        result = self.transport.send(request)
+        duration, outcome = _judge(result, settings.timeout)
+        record = AttemptRecord(
+            environment_id=delivery.environment_id,
+            event_id=event.id,
+            subscription_id=subscription.id,
+            attempt=delivery.attempts,
+            kind="delivery",
+            scheduled_at=scheduled_at,
+            started_at=started,
+            finished_at=started + duration,
+            outcome=outcome,
+            status_code=result.status_code if outcome is not Outcome.TIMEOUT else None,
+            duration=duration,
+            request_id=request_id,
+            method=request.method,
+            url=request.url,
+            headers=_redact(request.headers, settings.signature_header),
+            error=result.error
+            if outcome is not Outcome.TIMEOUT
+            else f"no answer within {settings.timeout:g} s",
+            body=request.body if self.keep_bodies else b"",
+        )
+        retry_after = _retry_after(result, settings)
+        if self.transport.simulated and duration > 0:
+            # The answer comes later in virtual time; until then the delivery is in flight.
+            self._in_flight[delivery.key] = delivery.attempts
+            self.scheduler.call_at(started + duration, self._finish, delivery, record, retry_after)
+        else:
+            self._finish(delivery, record, retry_after)
+
+    def _finish(self, delivery: Delivery, record: AttemptRecord, retry_after: float | None) -> None:
+        self._in_flight.pop(delivery.key, None)
+        self.store.log_attempt(record)
+        self._emit(AttemptFinished(record))
+        subscription = self.store.subscription(delivery.environment_id, delivery.subscription_id)
+        environment = self.store.environment(delivery.environment_id)
+        settings = environment.settings
+        if record.succeeded:
+            subscription.consecutive_failures = 0
+            if delivery.state is DeliveryState.PENDING:
+                self._end(delivery, DeliveryState.DELIVERED, None)
+                if (
+                    settings.duplicate_probability
+                    and self.ids.rng.random() < settings.duplicate_probability
+                ):
+                    event = self.store.event(delivery.environment_id, delivery.event_id)
+                    self._send_copy(event, subscription, delivery.attempts, "duplicate")
+            return
+        subscription.consecutive_failures += 1
+        if delivery.state is not DeliveryState.PENDING:
+            return
+        if not subscription.active:
+            self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
+            return
+        if (
+            subscription.disable_after_failures
+            and subscription.consecutive_failures >= settings.disable_threshold
+        ):
+            self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
+            self._disable(subscription, "auto")
+            return
+        when = next_retry_at(
+            settings,
+            attempts_made=delivery.attempts,
+            first_attempt_at=delivery.first_attempt_at,
+            previous_scheduled_at=record.scheduled_at,
+            subscription_max_retries=subscription.max_retries,
+            retry_after=retry_after,
+            rng=self.ids.rng,
+        )
+        if when is None:
+            self._end(delivery, DeliveryState.UNDELIVERED, RETRIES_EXHAUSTED)
+            return
+        delivery.next_attempt_at = when
+        self._timers[delivery.key] = self.scheduler.call_at(
+            max(when, self.clock.now()), self._attempt, delivery
+        )
+
+    def _send_copy(
+        self, event: Event, subscription: Subscription, attempt: int, kind: str
+    ) -> AttemptRecord:
+        """One extra request that changes no delivery state: a duplicate or a test."""
+        settings = self.store.environment(subscription.environment_id).settings
+        request, request_id = self._build_request(event, subscription, settings)
+        started = self.clock.now()
+        result = self.transport.send(request)
+        duration, outcome = _judge(result, settings.timeout)
+        record = AttemptRecord(
+            environment_id=subscription.environment_id,
+            event_id=event.id,
+            subscription_id=subscription.id,
+            attempt=attempt,
+            kind=kind,
+            scheduled_at=started,
+            started_at=started,
+            finished_at=started + duration,
+            outcome=outcome,
+            status_code=result.status_code if outcome is not Outcome.TIMEOUT else None,
+            duration=duration,
+            request_id=request_id,
+            method=request.method,
+            url=request.url,
+            headers=_redact(request.headers, settings.signature_header),
+            error=result.error,
+            body=request.body if self.keep_bodies else b"",
+        )
+        self.store.log_attempt(record)
+        self._emit(AttemptFinished(record))
+        return record
+
+    def test_subscription(self, env_id: str, sub_id: str) -> AttemptRecord:
+        """One signed test delivery; its result is answered, and it never counts towards
+        auto-disable."""
+        with self._lock:
+            subscription = self.store.subscription(self._env(env_id), sub_id)
+            now = self.clock.now()
+            data = make_event_data(
+                subscription.types[0],
+                ids=self.ids,
+                now=now,
+                overrides={"properties": {"test": True}},
+            )
+            data["id"] = "test-" + str(data["id"])
+            event = Event(data["id"], env_id, subscription.types[0], data, now)
+            return self._send_copy(event, subscription, 0, "test")
+
+    def _end(self, delivery: Delivery, state: DeliveryState, reason: str | None) -> None:
+        delivery.state = state
+        delivery.reason = reason
+        delivery.ended_at = self.clock.now()
+        delivery.next_attempt_at = None
+        timer = self._timers.pop(delivery.key, None)
+        if timer is not None:
+            self.scheduler.cancel(timer)
+        self.store.mark_ended(delivery)
+        self._emit(DeliveryEnded(delivery, delivery.ended_at))
+
+    # time ---------------------------------------------------------------------------
+    def advance(self, seconds: float) -> float:
+        """Move a virtual clock forward, running everything due on the way in time order.
+
+        Answers only once every attempt due in that span has finished and been logged.
+        """
+        if not isinstance(self.clock, VirtualClock):
+            raise InvalidInput(
+                "only a virtual clock can be advanced; this platform follows the wall clock"
+            )
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not 0 <= seconds < 10 * 365 * 86400
+        ):
+            raise InvalidInput("seconds must be a number from 0 to ten years", "seconds")
+        with self._lock:
+            start = self.clock.now()
+            target = start + seconds
+            self._run_until(target)
+            self.clock.jump_to(target)
+            self._emit(ClockAdvanced(start, target))
+            return target
+
+    def advance_to(self, when: float) -> float:
+        return self.advance(max(0.0, when - self.clock.now()))
+
+    def run_pending(self, limit: float = 366 * 86400.0) -> float:
+        """Advance a virtual clock until nothing is pending (at most `limit` seconds)."""
+        with self._lock:
+            deadline = self.clock.now() + limit
+            while (due := self.scheduler.next_due()) is not None and due <= deadline:
+                self.advance_to(due)
+            return self.clock.now()
+
+    def _run_until(self, target: float) -> None:
+        clock = self.clock
+        virtual = isinstance(clock, VirtualClock)
+        while (timer := self.scheduler.pop_due(target)) is not None:
+            if virtual and timer.when > clock.now():
+                clock.jump_to(timer.when)  # type: ignore[union-attr]
+            timer.callback(*timer.args)
+
+    def run_due(self) -> int:
+        """Run everything due now (for a driver thread under the wall clock)."""
+        with self._lock:
+            ran = 0
+            while (timer := self.scheduler.pop_due(self.clock.now())) is not None:
+                timer.callback(*timer.args)
+                ran += 1
+            return ran
+
+    def next_due(self) -> float | None:
+        with self._lock:
+            return self.scheduler.next_due()
+
+    def wait_for_work(self, timeout: float) -> None:
+        """Block a driver thread until work is added or `timeout` passes (wall clock only)."""
+        with self._work_added:
+            self._work_added.wait(timeout)
+
+    # observation --------------------------------------------------------------------
+    def attempts(
+        self,
+        env_id: str,
+        *,
+        subscription_id: str | None = None,
+        event_id: str | None = None,
+        kinds: Iterable[str] = ("delivery", "duplicate"),
+    ) -> list[AttemptRecord]:
+        """The delivery log, oldest first, optionally for one subscription or event."""
+        with self._lock:
+            wanted = frozenset(kinds)
+            return [
+                record
+                for record in self.store.attempts(self._env(env_id))
+                if record.kind in wanted
+                and (subscription_id is None or record.subscription_id == subscription_id)
+                and (event_id is None or record.event_id == event_id)
+            ]
+
+    def deliveries(self, env_id: str) -> list[Delivery]:
+        with self._lock:
+            return list(self.store.deliveries(self._env(env_id)))
+
+    def delivery(self, event_id: str, subscription_id: str) -> Delivery | None:
+        return self.store.delivery(event_id, subscription_id)
+
+    def undelivered(self, env_id: str) -> list[Delivery]:
+        return [d for d in self.deliveries(env_id) if d.state is DeliveryState.UNDELIVERED]
+
+    @property
+    def pending_work(self) -> int:
+        return len(self.scheduler)
+
+
+def _envelope(request_id: str, event: Event, webhook_id: str) -> bytes:
+    head = json.dumps(
+        {
+            "requestId": request_id,
+            "environmentId": event.environment_id,
+            "webhookId": webhook_id,
+            "isBatched": False,
+        },
+        separators=(",", ":"),
+    )
+    data = event.data_json
+    if data is None:
+        data = event.data_json = json.dumps(
+            event.data, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+    return head[:-1].encode() + b',"data":' + data + b"}"
+
+
+def _judge(result: TransportResult, timeout: float) -> tuple[float, Outcome]:
+    if result.latency > timeout:
+        return timeout, Outcome.TIMEOUT
+    return result.latency, result.outcome
+
+
+def _retry_after(result: TransportResult, settings: Settings) -> float | None:
+    if result.status_code not in settings.retry_after_statuses:
+        return None
+    value = result.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None  # an HTTP-date needs the wall clock; the backoff delay stands
+    return seconds if seconds >= 0 else None
+
+
+_REDACTED = "[redacted]"
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
+
+
+def _redact(headers: Mapping[str, str], signature_header: str) -> dict[str, str]:
+    """Headers as they may appear in logs: credentials never do."""
+    return {
+        name: _REDACTED if name.lower() in _SECRET_HEADERS else value
+        for name, value in headers.items()
+    }

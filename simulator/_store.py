@@ -1,0 +1,105 @@
+"""Where the platform keeps its state. `MemoryStore` is for simulations and tests.
+
+The engine owns the rules; the store only keeps records and the indexes the engine needs to
+find them without scanning (pending deliveries per subscription, events per hour).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from ._errors import NotFound
+from ._models import AttemptRecord, Delivery, Environment, Event, Subscription
+
+__all__ = ["MemoryStore"]
+
+HOUR = 3600
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.environments: dict[str, Environment] = {}
+        self._subscriptions: dict[str, dict[str, Subscription]] = {}
+        self._events: dict[str, dict[str, Event]] = {}
+        self._events_by_hour: dict[str, dict[int, list[Event]]] = {}
+        self._deliveries: dict[tuple[str, str], Delivery] = {}
+        self._pending: dict[str, dict[tuple[str, str], Delivery]] = defaultdict(dict)
+        self._log: dict[str, list[AttemptRecord]] = {}
+
+    # environments -------------------------------------------------------------------
+    def add_environment(self, environment: Environment) -> None:
+        self.environments[environment.id] = environment
+        self._subscriptions[environment.id] = {}
+        self._events[environment.id] = {}
+        self._events_by_hour[environment.id] = defaultdict(list)
+        self._log[environment.id] = []
+
+    def environment(self, env_id: str) -> Environment:
+        try:
+            return self.environments[env_id]
+        except KeyError:
+            raise NotFound(f"environment {env_id!r} does not exist") from None
+
+    # subscriptions ------------------------------------------------------------------
+    def add_subscription(self, subscription: Subscription) -> None:
+        self._subscriptions[subscription.environment_id][subscription.id] = subscription
+
+    def remove_subscription(self, subscription: Subscription) -> None:
+        del self._subscriptions[subscription.environment_id][subscription.id]
+
+    def subscriptions(self, env_id: str) -> list[Subscription]:
+        return list(self._subscriptions[env_id].values())
+
+    def subscription(self, env_id: str, sub_id: str) -> Subscription:
+        try:
+            return self._subscriptions[env_id][sub_id]
+        except KeyError:
+            raise NotFound(
+                f"no webhook subscription {sub_id!r} in environment {env_id!r}"
+            ) from None
+
+    def count_subscriptions(self, env_id: str) -> int:
+        return len(self._subscriptions[env_id])
+
+    # events -------------------------------------------------------------------------
+    def add_event(self, event: Event) -> None:
+        self._events[event.environment_id][event.id] = event
+        self._events_by_hour[event.environment_id][int(event.published_at // HOUR)].append(event)
+
+    def event(self, env_id: str, event_id: str) -> Event:
+        try:
+            return self._events[env_id][event_id]
+        except KeyError:
+            raise NotFound(f"no event {event_id!r} in environment {env_id!r}") from None
+
+    def events(self, env_id: str) -> list[Event]:
+        return list(self._events[env_id].values())
+
+    def events_in_hour(self, env_id: str, hour_index: int) -> list[Event]:
+        """Events published in [hour_index * 3600, (hour_index + 1) * 3600)."""
+        return list(self._events_by_hour[env_id].get(hour_index, ()))
+
+    # deliveries ---------------------------------------------------------------------
+    def add_delivery(self, delivery: Delivery) -> None:
+        self._deliveries[delivery.key] = delivery
+        self._pending[delivery.subscription_id][delivery.key] = delivery
+
+    def delivery(self, event_id: str, sub_id: str) -> Delivery | None:
+        return self._deliveries.get((event_id, sub_id))
+
+    def deliveries(self, env_id: str) -> Iterator[Delivery]:
+        return (d for d in self._deliveries.values() if d.environment_id == env_id)
+
+    def pending_for(self, sub_id: str) -> list[Delivery]:
+        return list(self._pending.get(sub_id, {}).values())
+
+    def mark_ended(self, delivery: Delivery) -> None:
+        self._pending[delivery.subscription_id].pop(delivery.key, None)
+
+    # the delivery log ---------------------------------------------------------------
+    def log_attempt(self, record: AttemptRecord) -> None:
+        self._log[record.environment_id].append(record)
+
+    def attempts(self, env_id: str) -> list[AttemptRecord]:
+        return self._log[env_id]

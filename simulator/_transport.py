@@ -1,0 +1,193 @@
+"""How a request reaches a receiver. The engine decides what to send and when; a transport
+decides how.
+
+`InProcessTransport` calls WSGI apps mounted at URLs, with no network at all: a receiver
+declares how long it "took" (virtual seconds) through the WSGI environ, or raises
+`SimulatedConnectionError` to play a refused or reset connection.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from ._models import Outcome
+
+__all__ = [
+    "LATENCY_KEY",
+    "InProcessTransport",
+    "OutgoingRequest",
+    "SimulatedConnectionError",
+    "Transport",
+    "TransportResult",
+    "classify_status",
+]
+
+#: A WSGI receiver mounted in-process sets `environ[LATENCY_KEY] = seconds` to say how long
+#: it took to answer; the platform lets that much virtual time pass.
+LATENCY_KEY = "hooksim.latency"
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class SimulatedConnectionError(Exception):
+    """Raised by an in-process receiver to play a network failure: `refused` or `reset`."""
+
+    def __init__(self, kind: str = "refused") -> None:
+        if kind not in ("refused", "reset"):
+            raise ValueError(f"kind must be 'refused' or 'reset', not {kind!r}")
+        super().__init__(f"connection {kind}")
+        self.kind = kind
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingRequest:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    timeout: float
+
+
+@dataclass(slots=True)
+class TransportResult:
+    outcome: Outcome
+    status_code: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    #: Seconds until the answer (or the failure). Virtual for simulated transports.
+    latency: float = 0.0
+    error: str | None = None
+
+
+class Transport(Protocol):
+    #: True when `latency` is virtual time the engine must let pass on its clock; False when
+    #: the request really took that long.
+    simulated: bool
+
+    def send(self, request: OutgoingRequest) -> TransportResult: ...
+
+
+def classify_status(status: int) -> Outcome:
+    if 200 <= status < 300:
+        return Outcome.SUCCESS
+    if 300 <= status < 400:
+        return Outcome.REDIRECT
+    return Outcome.HTTP_ERROR
+
+
+def _origin(url: str) -> tuple[str, str, str]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = (parts.hostname or "").lower()
+    return parts.scheme, f"{host}:{port}", parts.path or "/"
+
+
+class InProcessTransport:
+    """Delivers to WSGI apps mounted at URL prefixes; anything unmounted is refused."""
+
+    simulated = True
+
+    def __init__(self) -> None:
+        self._mounts: list[tuple[tuple[str, str], str, WSGIApp]] = []
+
+    def mount(self, url: str, app: WSGIApp) -> None:
+        """Serve `url` and everything below it with `app` (the longest prefix wins)."""
+        scheme, netloc, path = _origin(url)
+        self.unmount(url)
+        self._mounts.append(((scheme, netloc), path.rstrip("/") or "/", app))
+        self._mounts.sort(key=lambda mount: len(mount[1]), reverse=True)
+
+    def unmount(self, url: str) -> None:
+        scheme, netloc, path = _origin(url)
+        prefix = path.rstrip("/") or "/"
+        self._mounts = [m for m in self._mounts if (m[0], m[1]) != ((scheme, netloc), prefix)]
+
+    def resolve(self, url: str) -> WSGIApp | None:
+        scheme, netloc, path = _origin(url)
+        for origin, prefix, app in self._mounts:
+            if origin == (scheme, netloc) and (
+                prefix == "/" or path == prefix or path.startswith(prefix + "/")
+            ):
+                return app
+        return None
+
+    def send(self, request: OutgoingRequest) -> TransportResult:
+        app = self.resolve(request.url)
+        if app is None:
+            return TransportResult(Outcome.REFUSED, error="connection refused (nothing mounted)")
+        environ = _environ(request)
+        captured: dict[str, Any] = {}
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            captured["status"] = status
+            captured["headers"] = headers
+            return lambda data: None
+
+        try:
+            chunks = app(environ, start_response)
+            try:
+                body = b"".join(chunks)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+        except SimulatedConnectionError as exc:
+            outcome = Outcome.REFUSED if exc.kind == "refused" else Outcome.RESET
+            latency = float(environ.get(LATENCY_KEY, 0.0))
+            return TransportResult(outcome, latency=latency, error=str(exc))
+        except Exception as exc:  # a crashing receiver is a 500 to the platform, as on a server
+            return TransportResult(
+                Outcome.HTTP_ERROR,
+                status_code=500,
+                latency=float(environ.get(LATENCY_KEY, 0.0)),
+                error=f"receiver raised {type(exc).__name__}: {exc}",
+            )
+        status = int(captured["status"].split(" ", 1)[0])
+        return TransportResult(
+            classify_status(status),
+            status_code=status,
+            headers={k.lower(): v for k, v in captured["headers"]},
+            body=body,
+            latency=float(environ.get(LATENCY_KEY, 0.0)),
+        )
+
+
+def _environ(request: OutgoingRequest) -> dict[str, Any]:
+    # Built by hand rather than with werkzeug's EnvironBuilder: this runs once per delivery
+    # and the builder costs more than the rest of the attempt.
+    parts = urlsplit(request.url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": request.method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": parts.path or "/",
+        "QUERY_STRING": parts.query,
+        "SERVER_NAME": parts.hostname or "localhost",
+        "SERVER_PORT": str(port),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(request.body)),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": parts.scheme or "http",
+        "wsgi.input": io.BytesIO(request.body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "HTTP_HOST": parts.netloc,
+        "hooksim.timeout": request.timeout,
+    }
+    for name, value in request.headers.items():
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = value
+        elif key != "CONTENT_LENGTH":
+            environ["HTTP_" + key] = value
+    return environ
