@@ -1,0 +1,151 @@
+"""What a scenario run produces, and the events the runner emits while it runs.
+
+The runner only emits `RunnerEvent`s; the terminal output, the JSON results, JUnit and the HTML
+report are independent consumers (see `hooksim.reports`). Every value here is plain data
+that `to_dict()` turns into JSON without loss, so a saved results file can be rendered again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, Union
+
+__all__ = [
+    "AttemptRow",
+    "ExpectationResult",
+    "RunFinished",
+    "RunStarted",
+    "RunnerEvent",
+    "ScenarioFinished",
+    "ScenarioResult",
+    "ScenarioStarted",
+    "SourceSpan",
+    "StatusChange",
+]
+
+Status = Literal["passed", "failed", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpan:
+    """Where something was written: the YAML lines a failure points at."""
+
+    file: str  # as given on the command line or relative to the library; never absolute
+    line: int  # 1-based, first line
+    end_line: int  # 1-based, last line (inclusive)
+    text: str  # those lines, verbatim
+
+    def label(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRow:
+    """One attempt from the delivery log, in the units reports draw (seconds from start)."""
+
+    t: float  # virtual seconds since the scenario started
+    duration: float
+    event_id: str
+    event_type: str
+    subscription: str  # the scenario's name for the subscription (its id when unnamed)
+    receiver: str | None
+    attempt: int
+    kind: str  # delivery, duplicate, test
+    outcome: str
+    status_code: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    t: float
+    subscription: str
+    status: str  # active / disabled / deleted
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectationResult:
+    description: str  # one line saying what was expected, for people
+    passed: bool
+    expected: Any
+    actual: Any
+    t: float  # virtual seconds since start when it was checked
+    source: SourceSpan | None = None
+    message: str | None = None  # why it failed, in a sentence
+
+
+@dataclass(slots=True)
+class ScenarioResult:
+    name: str
+    file: str
+    description: str
+    clauses: list[str]
+    seed: int
+    settings: dict[str, Any]
+    status: Status
+    virtual_seconds: float  # how much virtual time the scenario covered
+    wall_seconds: float  # wall-clock time it took (kept out of determinism comparisons)
+    expectations: list[ExpectationResult] = field(default_factory=list)
+    attempts: list[AttemptRow] = field(default_factory=list)
+    status_changes: list[StatusChange] = field(default_factory=list)
+    clock_advances: list[tuple[float, float]] = field(default_factory=list)
+    error: str | None = None  # set when the scenario could not run to the end
+    reproduce: str = ""  # the command that runs this scenario alone with its seed
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScenarioResult:
+        values = dict(data)
+        values["expectations"] = [
+            ExpectationResult(
+                **{
+                    **e,
+                    "source": SourceSpan(**e["source"]) if e.get("source") else None,
+                }
+            )
+            for e in data.get("expectations", [])
+        ]
+        values["attempts"] = [AttemptRow(**a) for a in data.get("attempts", [])]
+        values["status_changes"] = [StatusChange(**s) for s in data.get("status_changes", [])]
+        values["clock_advances"] = [tuple(pair) for pair in data.get("clock_advances", [])]
+        return cls(**values)
+
+
+# runner events ---------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RunStarted:
+    total: int  # how many scenarios will run
+    seed: int | None  # the --seed given, if any
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioStarted:
+    name: str
+    file: str
+    index: int  # 0-based position in the run
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioFinished:
+    result: ScenarioResult
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    results: list[ScenarioResult]
+    wall_seconds: float
+
+    @property
+    def passed(self) -> bool:
+        return all(result.passed for result in self.results)
+
+
+RunnerEvent = Union[RunStarted, ScenarioStarted, ScenarioFinished, RunFinished]  # noqa: UP007
