@@ -18,7 +18,7 @@ __all__ = ["main"]
 _COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("hooksim._cli_serve", "serve", "Run the platform as a real HTTP server."),
     "run": ("hooksim._cli_run", "run", "Run YAML scenarios and write a conformance report."),
-    "report": ("hooksim._cli_run", "report", "Re-render a report from saved JSON results."),
+    "report": ("hooksim._cli_report", "report", "Re-render a report from saved JSON results."),
     "check-receiver": (
         "hooksim._cli_check",
         "check_receiver",

@@ -7,6 +7,7 @@ that `to_dict()` turns into JSON without loss, so a saved results file can be re
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Union
 
@@ -24,6 +25,10 @@ __all__ = [
 ]
 
 Status = Literal["passed", "failed", "error"]
+
+#: Files of the bundled library are named with this prefix in results (`library/x.yaml`);
+#: `hooksim run library/x.yaml` finds them in the installed package.
+LIBRARY_PREFIX = "library/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +95,21 @@ class ScenarioResult:
     status_changes: list[StatusChange] = field(default_factory=list)
     clock_advances: list[tuple[float, float]] = field(default_factory=list)
     error: str | None = None  # set when the scenario could not run to the end
-    reproduce: str = ""  # the command that runs this scenario alone with its seed
 
     @property
     def passed(self) -> bool:
         return self.status == "passed"
+
+    @property
+    def reproduce(self) -> str:
+        """The command that runs this scenario alone with its seed.
+
+        Derived, not stored: the JSON results hold no command lines, so that two runs of the
+        same scenarios compare equal whatever they were called with.
+        """
+        if self.file.startswith(LIBRARY_PREFIX):
+            return f"hooksim run {self.file} --seed {self.seed}"
+        return f"hooksim run {shlex.quote(self.file)} --seed {self.seed}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
