@@ -3,3 +3,6 @@
 from ._signing import DEFAULT_SIGNATURE_HEADER, sign, verify
 
 __all__ = ["DEFAULT_SIGNATURE_HEADER", "sign", "verify"]
+from ._clauses import CLAUSES, Clause, load_clauses  # noqa: E402
+
+__all__ += ["CLAUSES", "Clause", "load_clauses"]
