@@ -6,3 +6,6 @@ __all__ = ["DEFAULT_SIGNATURE_HEADER", "sign", "verify"]
 from ._clauses import CLAUSES, Clause, load_clauses  # noqa: E402
 
 __all__ += ["CLAUSES", "Clause", "load_clauses"]
+from ._payload import PAYLOAD_SCHEMA_FILE, payload_schema, validate_payload  # noqa: E402
+
+__all__ += ["PAYLOAD_SCHEMA_FILE", "payload_schema", "validate_payload"]
