@@ -424,7 +424,18 @@ class Platform:
         self._in_flight.pop(delivery.key, None)
         self.store.log_attempt(record)
         self._emit(AttemptFinished(record))
-        subscription = self.store.subscription(delivery.environment_id, delivery.subscription_id)
+        try:
+            subscription = self.store.subscription(
+                delivery.environment_id, delivery.subscription_id
+            )
+        except NotFound:
+            # Deleted (after being disabled) while this attempt was in flight: its answer
+            # still decides how the delivery ends, and nothing more is sent.
+            if record.succeeded:
+                self._end(delivery, DeliveryState.DELIVERED, None)
+            else:
+                self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DELETED)
+            return
         environment = self.store.environment(delivery.environment_id)
         settings = environment.settings
         if record.succeeded:
