@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from hooksim.contracts._signing import sign
 
@@ -44,7 +46,7 @@ from ._store import MemoryStore
 from ._transport import InProcessTransport, OutgoingRequest, Transport, TransportResult
 from ._validation import check_subscription_fields
 
-__all__ = ["USER_AGENT", "Platform"]
+__all__ = ["USER_AGENT", "Dispatcher", "Platform"]
 
 USER_AGENT = "hooksim/0.1 (Atomic webhooks reference platform)"
 _EVENT_SET = frozenset(EVENT_TYPES)
@@ -54,6 +56,15 @@ MAX_PUBLISH_COUNT = 100_000
 RETRIES_EXHAUSTED = "retries-exhausted"
 SUBSCRIPTION_DISABLED = "subscription-disabled"
 SUBSCRIPTION_DELETED = "subscription-deleted"
+
+
+class Dispatcher(Protocol):
+    """Runs real sends off the platform lock (the wall-clock driver's bounded worker pool).
+
+    `endpoint` (scheme://host:port) lets it limit concurrent requests per receiver.
+    """
+
+    def submit(self, endpoint: str, job: Callable[[], None]) -> None: ...
 
 
 class Platform:
@@ -88,6 +99,10 @@ class Platform:
         self._work_added = threading.Condition(self._lock)
         self._timers: dict[tuple[str, str], Timer] = {}
         self._in_flight: dict[tuple[str, str], int] = {}
+        #: Set by the wall-clock driver: real (non-simulated) requests are then sent by its
+        #: workers outside the lock, and their answers finish the attempt under the lock.
+        #: Never used under a virtual clock, whose runs stay sequential and deterministic.
+        self.dispatcher: Dispatcher | None = None
 
     # listeners ----------------------------------------------------------------------
     def add_listener(self, listener: Listener) -> None:
@@ -305,14 +320,16 @@ class Platform:
             return event
 
     def _accept(self, env_id: str, data: dict[str, Any], now: float) -> Event:
-        if isinstance(data.get("id"), str):
-            try:
-                self.store.event(env_id, data["id"])
-            except NotFound:
-                pass
-            else:
-                raise Conflict(f"an event with id {data['id']!r} was already published")
-        event = Event(str(data["id"]), env_id, str(data["analyticsEvent"]), data, now)
+        # Events are kept by str(id): a numeric id must not replace an event (and its
+        # deliveries) published under the same id.
+        event_id = str(data["id"])
+        try:
+            self.store.event(env_id, event_id)
+        except NotFound:
+            pass
+        else:
+            raise Conflict(f"an event with id {event_id!r} was already published")
+        event = Event(event_id, env_id, str(data["analyticsEvent"]), data, now)
         self.store.add_event(event)
         self._emit(EventPublished(event))
         for subscription in self.store.subscriptions(env_id):
@@ -389,12 +406,54 @@ class Platform:
         delivery.attempts += 1
         request, request_id = self._build_request(event, subscription, settings)
         started = self.clock.now()
-        result = self.transport.send(request)
+        attempt = partial(
+            self._answered, delivery, settings, scheduled_at, started, request, request_id
+        )
+        if self._dispatching:
+            # Sent by a worker outside the lock: a slow receiver delays neither the other
+            # receivers nor the API. Until its answer the delivery is in flight.
+            self._in_flight[delivery.key] = delivery.attempts
+            self._dispatch(request, attempt)
+            return
+        attempt(self.transport.send(request))
+
+    @property
+    def _dispatching(self) -> bool:
+        return (
+            self.dispatcher is not None
+            and not self.transport.simulated
+            and not self.clock.is_virtual
+        )
+
+    def _dispatch(
+        self, request: OutgoingRequest, answered: Callable[[TransportResult], Any]
+    ) -> None:
+        """Send on the dispatcher's worker; `answered(result)` then runs under the lock."""
+
+        def job() -> None:
+            result = _send_safely(self.transport, request)
+            with self._lock:
+                answered(result)
+                self._work_added.notify_all()  # a retry may now be due before the driver woke
+
+        assert self.dispatcher is not None
+        self.dispatcher.submit(_endpoint(request.url), job)
+
+    def _answered(
+        self,
+        delivery: Delivery,
+        settings: Settings,
+        scheduled_at: float,
+        started: float,
+        request: OutgoingRequest,
+        request_id: str,
+        result: TransportResult,
+    ) -> None:
         duration, outcome = _judge(result, settings.timeout)
         record = AttemptRecord(
             environment_id=delivery.environment_id,
-            event_id=event.id,
-            subscription_id=subscription.id,
+            event_id=delivery.event_id,
+            subscription_id=delivery.subscription_id,
             attempt=delivery.attempts,
             kind="delivery",
             scheduled_at=scheduled_at,
@@ -447,7 +506,13 @@ class Platform:
                     and self.ids.rng.random() < settings.duplicate_probability
                 ):
                     event = self.store.event(delivery.environment_id, delivery.event_id)
-                    self._send_copy(event, subscription, delivery.attempts, "duplicate")
+                    if self._dispatching:
+                        request, answered = self._prepare_copy(
+                            event, subscription, delivery.attempts, "duplicate"
+                        )
+                        self._dispatch(request, answered)
+                    else:
+                        self._send_copy(event, subscription, delivery.attempts, "duplicate")
             return
         subscription.consecutive_failures += 1
         if delivery.state is not DeliveryState.PENDING:
@@ -483,10 +548,41 @@ class Platform:
         self, event: Event, subscription: Subscription, attempt: int, kind: str
     ) -> AttemptRecord:
         """One extra request that changes no delivery state: a duplicate or a test."""
+        request, answered = self._prepare_copy(event, subscription, attempt, kind)
+        return answered(self.transport.send(request))
+
+    def _prepare_copy(
+        self, event: Event, subscription: Subscription, attempt: int, kind: str
+    ) -> tuple[OutgoingRequest, Callable[[TransportResult], AttemptRecord]]:
+        """The request for a copy, and what logs its answer (call that under the lock)."""
         settings = self.store.environment(subscription.environment_id).settings
         request, request_id = self._build_request(event, subscription, settings)
         started = self.clock.now()
-        result = self.transport.send(request)
+        answered = partial(
+            self._copy_answered,
+            event,
+            subscription,
+            attempt,
+            kind,
+            settings,
+            started,
+            request,
+            request_id,
+        )
+        return request, answered
+
+    def _copy_answered(
+        self,
+        event: Event,
+        subscription: Subscription,
+        attempt: int,
+        kind: str,
+        settings: Settings,
+        started: float,
+        request: OutgoingRequest,
+        request_id: str,
+        result: TransportResult,
+    ) -> AttemptRecord:
         duration, outcome = _judge(result, settings.timeout)
         record = AttemptRecord(
             environment_id=subscription.environment_id,
@@ -525,7 +621,14 @@ class Platform:
             )
             data["id"] = "test-" + str(data["id"])
             event = Event(data["id"], env_id, subscription.types[0], data, now)
-            return self._send_copy(event, subscription, 0, "test")
+            if not self._dispatching:
+                return self._send_copy(event, subscription, 0, "test")
+            request, answered = self._prepare_copy(event, subscription, 0, "test")
+        # A real request under the wall clock goes out in the caller's thread without the
+        # platform lock (unless the caller holds it), so a slow receiver blocks nothing else.
+        result = _send_safely(self.transport, request)
+        with self._lock:
+            return answered(result)
 
     def _end(self, delivery: Delivery, state: DeliveryState, reason: str | None) -> None:
         delivery.state = state
@@ -599,6 +702,11 @@ class Platform:
         with self._work_added:
             self._work_added.wait(timeout)
 
+    def wake(self) -> None:
+        """Wake a driver blocked in `wait_for_work` (to stop it, or to look again)."""
+        with self._work_added:
+            self._work_added.notify_all()
+
     # observation --------------------------------------------------------------------
     def attempts(
         self,
@@ -650,6 +758,24 @@ def _envelope(request_id: str, event: Event, webhook_id: str) -> bytes:
             event.data, separators=(",", ":"), ensure_ascii=False
         ).encode()
     return head[:-1].encode() + b',"data":' + data + b"}"
+
+
+def _endpoint(url: str) -> str:
+    """scheme://host:port of a URL: the unit a dispatcher limits concurrency by."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return url
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def _send_safely(transport: Transport, request: OutgoingRequest) -> TransportResult:
+    """A transport that raises still ends the attempt (as an error): nothing is lost."""
+    try:
+        return transport.send(request)
+    except Exception as exc:
+        return TransportResult(Outcome.ERROR, error=f"transport raised {type(exc).__name__}: {exc}")
 
 
 def _judge(result: TransportResult, timeout: float) -> tuple[float, Outcome]:
