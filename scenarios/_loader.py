@@ -1,0 +1,464 @@
+"""Reading scenario files: YAML (with positions) → schema check → reference checks → model.
+
+Nothing runs until a file has passed all three; every problem is reported as
+`file:line:column: yaml.path: what was expected`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path as FsPath
+from typing import Any
+
+from hooksim.contracts import CLAUSES
+from hooksim.simulator import InvalidInput, Settings
+
+from ._durations import parse_duration
+from ._errors import Problem, ScenarioInputError
+from ._marks import Document, Path, parse_document
+from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec
+from ._validation import did_you_mean, schema_problems
+
+__all__ = ["RECEIVER_BASE_URL", "load_scenario", "load_text", "receiver_url"]
+
+#: In-process receivers are mounted below this URL, one path per receiver name.
+RECEIVER_BASE_URL = "https://receivers.hooksim.test/"
+
+_SUBSCRIPTION_STEPS = ("disable", "enable", "delete", "test", "get")
+_API_STEPS = (
+    "subscribe",
+    "update",
+    *_SUBSCRIPTION_STEPS,
+    "list",
+    "fetch_analytics",
+    "credential",
+    "token",
+    "api",
+    "forge",
+)
+_ACTIONS = (
+    "publish",
+    "advance",
+    "subscribe",
+    "update",
+    *_SUBSCRIPTION_STEPS,
+    "list",
+    "fetch_analytics",
+    "replay",
+    "inject_duplicate",
+    "set_behaviour",
+    "credential",
+    "token",
+    "api",
+    "forge",
+    "expect",
+)
+_EXPECTATIONS = (
+    "attempts",
+    "delivered",
+    "undelivered",
+    "receiver",
+    "subscription",
+    "analytics",
+    "response",
+)
+_DURATION_SETTINGS = ("retry_base", "retry_window", "max_delay", "timeout")
+
+
+def receiver_url(name: str, path: str = "") -> str:
+    return RECEIVER_BASE_URL + name + path
+
+
+def load_scenario(path: FsPath, file: str) -> Scenario:
+    """Load the scenario at `path`; `file` is how results and errors name it."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioInputError(
+            [Problem(file, 1, 1, "", f"cannot read the file: {exc}")]
+        ) from None
+    return load_text(text, file)
+
+
+def load_text(text: str, file: str) -> Scenario:
+    document = parse_document(text, file)
+    if not isinstance(document.value, dict):
+        raise ScenarioInputError(
+            [document.problem((), "expected a mapping with name, steps, expect, ...")]
+        )
+    problems = schema_problems(document)
+    if problems:
+        raise ScenarioInputError(problems)
+    builder = _Builder(document)
+    scenario = builder.build()
+    if builder.problems:
+        raise ScenarioInputError(sorted(builder.problems, key=lambda p: (p.line, p.column)))
+    return scenario
+
+
+class _Builder:
+    """Turns a schema-valid document into a Scenario, checking what a schema cannot say."""
+
+    def __init__(self, document: Document) -> None:
+        self.doc = document
+        self.problems: list[Problem] = []
+        self.receivers: set[str] = set()
+        self.subscriptions: set[str] = set()
+        self.responses: set[str] = set()
+        self.events: set[str] = set()
+        self.analytics: set[str] = set()
+        self.credentials: set[str] = set()
+        self.tokens: set[str] = set()
+
+    def fail(self, path: Path, message: str, *, key: bool = False) -> None:
+        self.problems.append(self.doc.problem(path, message, key=key))
+
+    # the document ------------------------------------------------------------------
+    def build(self) -> Scenario:
+        value: dict[str, Any] = self.doc.value
+        scenario = Scenario(
+            name=value["name"],
+            file=self.doc.file,
+            description=value.get("description", "").strip(),
+            clauses=list(value.get("clauses", [])),
+            seed=value.get("seed"),
+        )
+        for index, clause in enumerate(scenario.clauses):
+            if clause not in CLAUSES:
+                hint = did_you_mean(clause, list(CLAUSES))
+                self.fail(("clauses", index), f"unknown contract clause {clause!r}{hint}")
+        scenario.settings = self.settings(value.get("settings", {}))
+        for name, spec in value.get("receivers", {}).items():
+            self.receivers.add(name)
+            scenario.receivers[name] = ReceiverSpec(
+                name=name,
+                phases=self.behaviour(spec.get("behaviour", 200), ("receivers", name, "behaviour")),
+                verify_signatures=spec.get("verify_signatures", True),
+                reject_bad_signatures=spec.get("reject_bad_signatures", False),
+                dedupe=spec.get("dedupe", False),
+                secret=spec.get("secret"),
+            )
+        for name, spec in value.get("subscriptions", {}).items():
+            path: Path = ("subscriptions", name)
+            body, receiver = self.subscription_body(spec, path)
+            self.subscriptions.add(name)
+            scenario.subscriptions.append(
+                SubscriptionSpec(name, body, receiver, self.doc.span(path))
+            )
+        for index, step in enumerate(value.get("steps", [])):
+            built = self.step(step, ("steps", index))
+            if built is not None:
+                scenario.steps.append(built)
+        scenario.expectations = self.expectations(value.get("expect", []), ("expect",))
+        return scenario
+
+    def settings(self, raw: dict[str, Any]) -> dict[str, Any]:
+        settings = dict(raw)
+        for name in _DURATION_SETTINGS:
+            if settings.get(name) is not None:
+                settings[name] = parse_duration(settings[name])
+        if "retry_after_statuses" in settings:
+            settings["retry_after_statuses"] = tuple(settings["retry_after_statuses"])
+        try:
+            Settings(**settings)
+        except InvalidInput as exc:
+            field = getattr(exc, "field", None)
+            where: Path = ("settings", field) if field in raw else ("settings",)
+            self.fail(where, exc.message)
+        return settings
+
+    # receivers -----------------------------------------------------------------------
+    def behaviour(self, raw: Any, path: Path) -> tuple[Phase, ...]:
+        items = raw if isinstance(raw, list) else [raw]
+        prefix = path if isinstance(raw, list) else None
+        return tuple(
+            self.phase(item, (*prefix, i) if prefix is not None else path)
+            for i, item in enumerate(items)
+        )
+
+    def phase(self, raw: Any, path: Path) -> Phase:
+        if isinstance(raw, int):
+            return Phase(Response(status=raw))
+        if isinstance(raw, str):
+            return Phase(
+                {
+                    "ok": Response(),
+                    "refuse": Response(fail="refused"),
+                    "reset": Response(fail="reset"),
+                    "hang": Response(hang=True),
+                }[raw]
+            )
+        failures = [key for key in ("refuse", "reset", "hang") if raw.get(key)]
+        if len(failures) > 1:
+            self.fail(path, f"choose one of refuse, reset, hang (got {', '.join(failures)})")
+        headers = dict(raw.get("headers", {}))
+        status = raw.get("status", 200)
+        if "redirect" in raw:
+            status = raw.get("status", 302)
+            if not 300 <= status < 400:
+                self.fail((*path, "status"), f"a redirect answers a 3xx status, not {status}")
+            headers["Location"] = raw["redirect"]
+        if "retry_after" in raw:
+            headers["Retry-After"] = f"{parse_duration(raw['retry_after']):g}"
+        body = raw.get("body", {"ok": True})
+        if not isinstance(body, str | bytes):
+            body = json.dumps(body, separators=(",", ":"))
+        response = Response(
+            status=status,
+            latency=parse_duration(raw.get("latency", 0)),
+            hang=bool(raw.get("hang")),
+            fail="refused" if raw.get("refuse") else "reset" if raw.get("reset") else None,
+            headers=tuple(headers.items()),
+            body=body.encode() if isinstance(body, str) else body,
+        )
+        start = parse_duration(raw["from"]) if "from" in raw else None
+        end = parse_duration(raw["until"]) if "until" in raw else None
+        if start is not None and end is not None and end <= start:
+            self.fail((*path, "until"), "`until` must come after `from`")
+        return Phase(
+            response,
+            start=start,
+            end=end,
+            requests=self.range(raw, "requests", path),
+            attempts=self.range(raw, "attempts", path),
+            probability=raw.get("probability"),
+        )
+
+    def range(self, raw: dict[str, Any], key: str, path: Path) -> tuple[int, int | None] | None:
+        if key not in raw:
+            return None
+        value = raw[key]
+        if isinstance(value, int):
+            return (value, value)
+        low, _, high = value.replace(" ", "").partition("-")
+        bounds = (int(low), int(high) if high else (None if "-" in value else int(low)))
+        if bounds[0] < 1 or (bounds[1] is not None and bounds[1] < bounds[0]):
+            self.fail((*path, key), f"expected a range like 1-3 starting at 1, got {value!r}")
+        return bounds
+
+    # subscriptions -------------------------------------------------------------------
+    def subscription_body(
+        self, raw: dict[str, Any], path: Path
+    ) -> tuple[dict[str, Any], str | None]:
+        body = {k: v for k, v in raw.items() if k not in ("receiver", "path", "as", "count")}
+        receiver = raw.get("receiver")
+        if receiver is not None:
+            self.need(self.receivers, receiver, (*path, "receiver"), "receiver")
+            if "url" in raw:
+                self.fail((*path, "url"), "give either `receiver` or `url`, not both")
+            body["url"] = receiver_url(receiver, raw.get("path", ""))
+        elif "path" in raw:
+            self.fail((*path, "path"), "`path` goes with `receiver`")
+        return body, receiver
+
+    def need(self, known: set[str], name: str, path: Path, what: str) -> None:
+        if name not in known:
+            hint = did_you_mean(name, known)
+            listed = ", ".join(sorted(known)) or "none so far"
+            self.fail(path, f"unknown {what} {name!r}{hint}; defined: {listed}")
+
+    # steps -------------------------------------------------------------------------
+    def step(self, raw: dict[str, Any], path: Path) -> Step | None:
+        actions = [key for key in raw if key != "at"]
+        at = parse_duration(raw["at"]) if "at" in raw else None
+        span = self.doc.span(path)
+        if not actions:
+            return Step("at", {}, span, at)
+        if len(actions) > 1:
+            self.fail(
+                (*path, actions[1]),
+                f"a step does one thing; this one has {', '.join(actions)} "
+                "(split it into several steps)",
+                key=True,
+            )
+            return None
+        kind = actions[0]
+        args = getattr(self, f"step_{kind}")(raw[kind], (*path, kind))
+        if kind in _API_STEPS and args.get("label"):
+            self.responses.add(args["label"])
+        return Step(kind, args, span, at)
+
+    def step_publish(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
+        ids = raw.get("ids") or ([raw["id"]] if "id" in raw else None)
+        if "id" in raw and "ids" in raw:
+            self.fail((*path, "id"), "give `id` or `ids`, not both")
+        count = raw.get("count", len(ids) if ids else 1)
+        if ids is not None and len(ids) != count:
+            self.fail((*path, "count"), f"count is {count} but {len(ids)} id(s) are given")
+        for event_id in ids or []:
+            self.events.add(event_id)
+        if "as" in raw:
+            self.events.add(raw["as"])
+        return {
+            "type": raw["type"],
+            "count": count,
+            "ids": ids,
+            "label": raw.get("as"),
+            "overrides": raw.get("overrides"),
+        }
+
+    def step_advance(self, raw: Any, path: Path) -> dict[str, Any]:
+        if raw == "idle":
+            return {"idle": True}
+        if isinstance(raw, dict):
+            return {"until": parse_duration(raw["until"])}
+        return {"seconds": parse_duration(raw)}
+
+    def step_subscribe(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
+        body, receiver = self.subscription_body(raw, path)
+        label, count = raw.get("as"), raw.get("count", 1)
+        if label is not None:
+            names = [label] if count == 1 else [f"{label}-{n}" for n in range(1, count + 1)]
+            self.subscriptions.update(names)
+        return {"body": body, "receiver": receiver, "count": count, "label": label}
+
+    def step_update(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
+        self.need(self.subscriptions, raw["subscription"], (*path, "subscription"), "subscription")
+        changes = {k: v for k, v in raw.items() if k not in ("subscription",)}
+        body, receiver = self.subscription_body(changes, path)
+        return {
+            "subscription": raw["subscription"],
+            "body": body,
+            "receiver": receiver,
+            "label": raw.get("as"),
+        }
+
+    def _subscription_ref(self, raw: Any, path: Path) -> dict[str, Any]:
+        if isinstance(raw, str):
+            self.need(self.subscriptions, raw, path, "subscription")
+            return {"subscription": raw, "label": None}
+        self.need(self.subscriptions, raw["subscription"], (*path, "subscription"), "subscription")
+        return {"subscription": raw["subscription"], "label": raw.get("as")}
+
+    step_disable = step_enable = step_delete = step_test = step_get = _subscription_ref
+
+    def step_list(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
+        return {"label": raw.get("as")}
+
+    def step_fetch_analytics(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
+        self.analytics.add(raw["as"])
+        return {
+            "from": parse_duration(raw["from"]),
+            "to": parse_duration(raw["to"]),
+            "format": raw.get("format", "ndjson"),
+            "label": raw["as"],
+        }
+
+    def step_replay(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
+        self.need(self.receivers, raw["receiver"], (*path, "receiver"), "receiver")
+        self.need(self.analytics, raw["from"], (*path, "from"), "analytics download")
+        if "subscription" in raw:
+            self.need(
+                self.subscriptions, raw["subscription"], (*path, "subscription"), "subscription"
+            )
+        return dict(raw)
+
+    def step_inject_duplicate(self, raw: Any, path: Path) -> dict[str, Any]:
+        args = {"event": raw} if isinstance(raw, str) else dict(raw)
+        self.need_event(args["event"], path if isinstance(raw, str) else (*path, "event"))
+        if "subscription" in args:
+            self.need(
+                self.subscriptions, args["subscription"], (*path, "subscription"), "subscription"
+            )
+        return args
+
+    def step_set_behaviour(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
+        self.need(self.receivers, raw["receiver"], (*path, "receiver"), "receiver")
+        return {
+            "receiver": raw["receiver"],
+            "phases": self.behaviour(raw["behaviour"], (*path, "behaviour")),
+        }
+
+    def step_credential(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
+        self.credentials.add(raw["as"])
+        return {"role": raw["role"], "label": raw["as"]}
+
+    def step_token(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
+        self.need(self.credentials, raw["credential"], (*path, "credential"), "credential")
+        self.tokens.add(raw["as"])
+        return {"credential": raw["credential"], "secret": raw.get("secret"), "label": raw["as"]}
+
+    def step_api(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
+        if "token" in raw:
+            self.need(self.tokens, raw["token"], (*path, "token"), "token")
+            if "role" in raw:
+                self.fail((*path, "role"), "give `token` or `role`, not both")
+        return {
+            "method": raw["method"],
+            "path": raw["path"],
+            "token": raw.get("token"),
+            "role": raw.get("role", "workbench" if "token" not in raw else None),
+            "query": raw.get("query"),
+            "headers": raw.get("headers", {}),
+            "has_body": "body" in raw,
+            "body": raw.get("body"),
+            "label": raw.get("as"),
+        }
+
+    def step_forge(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
+        self.need(self.receivers, raw["receiver"], (*path, "receiver"), "receiver")
+        self.need(self.subscriptions, raw["subscription"], (*path, "subscription"), "subscription")
+        if "event" in raw:
+            self.need_event(raw["event"], (*path, "event"))
+        return {
+            "receiver": raw["receiver"],
+            "subscription": raw["subscription"],
+            "event": raw.get("event"),
+            "signature": raw.get("signature", "invalid"),
+            "label": raw.get("as"),
+        }
+
+    def step_expect(self, raw: list[Any], path: Path) -> dict[str, Any]:
+        return {"expectations": self.expectations(raw, path)}
+
+    # expectations ------------------------------------------------------------------
+    def need_event(self, ref: str, path: Path) -> None:
+        if ref != "*":
+            self.need(self.events, ref, path, "event")
+
+    def expectations(self, raw: list[dict[str, Any]], path: Path) -> list[Expectation]:
+        built = []
+        for index, item in enumerate(raw):
+            where: Path = (*path, index)
+            kinds = [key for key in item if key != "description"]
+            if len(kinds) != 1:
+                message = (
+                    f"an expectation checks one thing; this one has {', '.join(kinds)}"
+                    if kinds
+                    else f"an expectation needs one of: {', '.join(_EXPECTATIONS)}"
+                )
+                self.fail(where, message)
+                continue
+            kind = kinds[0]
+            args = self.expectation_args(kind, dict(item[kind]), (*where, kind))
+            built.append(Expectation(kind, args, self.doc.span(where), item.get("description")))
+        return built
+
+    def expectation_args(self, kind: str, args: dict[str, Any], path: Path) -> dict[str, Any]:
+        for key in ("subscription", "contains_undelivered"):
+            if key in args and not (kind == "subscription" and key == "subscription"):
+                self.need(self.subscriptions, args[key], (*path, key), "subscription")
+        if kind == "subscription":
+            self.need(self.subscriptions, args["name"], (*path, "name"), "subscription")
+        if kind == "receiver":
+            self.need(self.receivers, args["name"], (*path, "name"), "receiver")
+        if kind == "response":
+            self.need(self.responses, args["of"], (*path, "of"), "response (an `as` label)")
+        if "event" in args:
+            self.need_event(args["event"], (*path, "event"))
+        for key in ("events", "processed_ids", "order", "contains"):
+            for index, ref in enumerate(args.get(key, [])):
+                self.need_event(ref, (*path, key, index))
+        if kind == "attempts" and "event" not in args and "subscription" not in args:
+            self.fail(path, "say whose attempts: give `event`, `subscription`, or both")
+        if "at" in args:
+            value = args["at"]
+            args["at"] = (
+                [parse_duration(v) for v in value]
+                if isinstance(value, list)
+                else parse_duration(value)
+            )
+        for key in ("from", "to"):
+            if key in args:
+                args[key] = parse_duration(args[key])
+        return args

@@ -1,0 +1,107 @@
+"""A loaded scenario: plain values, durations already in seconds, each part knowing the YAML
+lines it came from. The loader builds it; the runner only reads it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._results import SourceSpan
+
+__all__ = [
+    "Expectation",
+    "Phase",
+    "ReceiverSpec",
+    "Response",
+    "Scenario",
+    "Step",
+    "SubscriptionSpec",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What a receiver does with one request."""
+
+    status: int = 200
+    latency: float = 0.0  # virtual seconds before the answer; beyond the timeout it times out
+    hang: bool = False  # never answers (the platform times out)
+    fail: str | None = None  # "refused" or "reset": no HTTP answer at all
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b'{"ok":true}'
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """A response and when it applies: all given conditions must hold (none: always)."""
+
+    response: Response
+    start: float | None = None  # virtual time since the scenario started, inclusive
+    end: float | None = None  # exclusive
+    requests: tuple[int, int | None] | None = None  # request numbers to this receiver
+    attempts: tuple[int, int | None] | None = None  # copies of the same data.id received
+    probability: float | None = None  # seeded: flapping
+
+    def matches_without_chance(self, t: float, request: int, attempt: int) -> bool:
+        if self.start is not None and t < self.start:
+            return False
+        if self.end is not None and t >= self.end:
+            return False
+        return _within(request, self.requests) and _within(attempt, self.attempts)
+
+
+def _within(number: int, bounds: tuple[int, int | None] | None) -> bool:
+    if bounds is None:
+        return True
+    low, high = bounds
+    return number >= low and (high is None or number <= high)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiverSpec:
+    name: str
+    phases: tuple[Phase, ...] = (Phase(Response()),)
+    verify_signatures: bool = True
+    reject_bad_signatures: bool = False
+    dedupe: bool = False
+    secret: str | None = None  # a receiver configured with the wrong secret, on purpose
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionSpec:
+    """A subscription as the scenario declares it; `body` is what the API is sent."""
+
+    name: str
+    body: dict[str, Any]
+    receiver: str | None
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    kind: str  # publish, advance, subscribe, ... ("at" alone: advance to that time)
+    args: dict[str, Any]
+    span: SourceSpan
+    at: float | None = None  # advance to this time (since the start) before the step
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    kind: str  # attempts, delivered, undelivered, receiver, subscription, analytics, response
+    args: dict[str, Any]
+    span: SourceSpan
+    description: str | None = None
+
+
+@dataclass(slots=True)
+class Scenario:
+    name: str
+    file: str  # as shown in results: relative as given, or library/<name>.yaml
+    description: str = ""
+    clauses: list[str] = field(default_factory=list)
+    seed: int | None = None
+    settings: dict[str, Any] = field(default_factory=dict)  # Settings keyword arguments
+    receivers: dict[str, ReceiverSpec] = field(default_factory=dict)
+    subscriptions: list[SubscriptionSpec] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    expectations: list[Expectation] = field(default_factory=list)
