@@ -1,0 +1,133 @@
+"""`hooksim check-receiver`: grade a running webhook receiver over real HTTP.
+
+Exit statuses: 0 every check passed, 1 a check failed, 2 bad input or an unreachable receiver.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["check_receiver"]
+
+
+class _BadInput(click.ClickException):
+    exit_code = 2
+
+    def format_message(self) -> str:
+        return self.message
+
+
+def _parse_headers(values: tuple[str, ...]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for value in values:
+        name, sep, rest = value.partition(":")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME:VALUE, got {value!r}", param_hint="--header")
+        headers[name.strip()] = rest.strip()
+    return headers
+
+
+def _check_output_paths(report: Path | None, json_file: Path | None) -> None:
+    """Fail before sending anything when the outputs cannot be written."""
+    if json_file is not None:
+        if json_file.is_dir():
+            raise _BadInput(f"--json {json_file}: is a directory")
+        if not json_file.parent.is_dir():
+            raise _BadInput(f"--json {json_file}: folder {json_file.parent} does not exist")
+    if report is not None and report.exists() and not report.is_dir():
+        raise _BadInput(f"--report {report}: exists and is not a directory")
+
+
+@click.command("check-receiver")
+@click.argument("url")
+@click.option(
+    "--secret",
+    required=True,
+    envvar="HOOKSIM_RECEIVER_SECRET",
+    help="The subscription secret the receiver verifies with (or $HOOKSIM_RECEIVER_SECRET).",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["POST", "PUT"], case_sensitive=False),
+    default="POST",
+    show_default=True,
+    help="The subscription's request method.",
+)
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="NAME:VALUE",
+    help="A custom subscription header sent with every delivery (repeatable).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Seconds the receiver has to answer each delivery.",
+)
+@click.option(
+    "--report",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write an HTML report to DIR/index.html.",
+)
+@click.option(
+    "--json",
+    "json_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the results as JSON to FILE.",
+)
+@click.option(
+    "--signature-header",
+    default="X-Atomic-Signature",
+    show_default=True,
+    help="The signature header, if the platform is configured with another.",
+)
+def check_receiver(
+    url: str,
+    secret: str,
+    method: str,
+    headers: tuple[str, ...],
+    timeout: float,
+    report: Path | None,
+    json_file: Path | None,
+    signature_header: str,
+) -> None:
+    """Send signed deliveries to the receiver at URL and grade how it answers.
+
+    Every delivery is signed as the platform signs it (HMAC-SHA256 of the raw body, lowercase
+    hex). Redirects are never followed. The secret is never printed or written.
+    """
+    from hooksim._kit import ReceiverUnreachable
+    from hooksim._kit import check_receiver as run_checks
+    from hooksim._kit._output import print_result, write_json
+    from hooksim._kit._report import write_report
+    from hooksim.simulator import InvalidInput
+
+    custom = _parse_headers(headers)
+    _check_output_paths(report, json_file)
+    try:
+        result = run_checks(
+            url,
+            secret=secret,
+            method=method.upper(),
+            headers=custom,
+            timeout=timeout,
+            signature_header=signature_header,
+        )
+    except ReceiverUnreachable as exc:
+        raise _BadInput(exc.message) from None
+    except InvalidInput as exc:
+        raise _BadInput(exc.message) from None
+    print_result(result)
+    try:
+        if json_file is not None:
+            click.echo(f"JSON results: {write_json(result, json_file)}")
+        if report is not None:
+            click.echo(f"HTML report: {write_report(result, report)}")
+    except OSError as exc:
+        raise _BadInput(f"cannot write results: {exc}") from None
+    click.get_current_context().exit(0 if result.passed else 1)

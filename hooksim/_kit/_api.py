@@ -1,0 +1,136 @@
+"""`check_receiver`: the one entry point, for the CLI and for tests (URL or WSGI app)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from hooksim.contracts import DEFAULT_SIGNATURE_HEADER
+from hooksim.simulator import InvalidInput
+
+from ._checks import CHECKS
+from ._client import HttpSender, Sender, WsgiSender
+from ._grade import CountEffects, Session, grade
+from ._payloads import Payloads
+from ._results import KitResult
+
+__all__ = ["METHODS", "RESERVED_HEADERS", "check_receiver", "validate_url"]
+
+METHODS = ("POST", "PUT")
+#: Headers the kit (like the platform) sets itself; custom headers may not replace them.
+RESERVED_HEADERS = frozenset(
+    {"content-type", "user-agent", "content-length", "host", "transfer-encoding", "connection"}
+)
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def validate_url(url: str) -> str:
+    """The URL if it is an absolute http(s) URL with a host; InvalidInput otherwise."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise InvalidInput(f"bad receiver URL {url!r}: {exc}", field="url") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(
+            f"bad receiver URL {url!r}: expected http:// or https:// and a host", field="url"
+        )
+    if any(ch.isspace() for ch in url):
+        raise InvalidInput(f"bad receiver URL {url!r}: contains whitespace", field="url")
+    return url
+
+
+def _validate_headers(headers: Mapping[str, str] | None, signature_header: str) -> dict[str, str]:
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise InvalidInput("headers must be a mapping of names to values", field="headers")
+    reserved = RESERVED_HEADERS | {signature_header.lower()}
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _TOKEN.match(name):
+            raise InvalidInput(f"bad header name {name!r}", field="headers")
+        if name.lower() in reserved:
+            raise InvalidInput(
+                f"header {name!r} cannot be set: the platform sets it itself", field="headers"
+            )
+        if not isinstance(value, str) or "\r" in value or "\n" in value:
+            raise InvalidInput(f"bad value for header {name!r}", field="headers")
+        checked[name] = value
+    return checked
+
+
+def _sender(target: Any, timeout: float, path: str) -> Sender:
+    if isinstance(target, str):
+        return HttpSender(validate_url(target), timeout)
+    if callable(target):
+        return WsgiSender(target, timeout, path)
+    raise InvalidInput(
+        f"target must be a URL or a WSGI app, not {type(target).__name__}", field="target"
+    )
+
+
+def check_receiver(
+    target: str | Callable[..., Any],
+    *,
+    secret: str,
+    method: str = "POST",
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 10.0,
+    count_effects: CountEffects | None = None,
+    path: str = "/",
+    signature_header: str = DEFAULT_SIGNATURE_HEADER,
+    environment_id: str | None = None,
+    webhook_id: str | None = None,
+) -> KitResult:
+    """Grade a webhook receiver: send it signed deliveries and judge every answer.
+
+    `target` is the receiver's URL (real HTTP) or a WSGI app (in-process, no network; `path`
+    is the path it is called at). `secret` is the subscription secret the receiver verifies
+    with; `method`, `headers` (custom subscription headers) and `timeout` are the
+    subscription's. `count_effects`, when given, returns how many side effects the receiver
+    has performed per `data.id` (for example `lambda: dict(db_counts)`); it enables the
+    `idempotent-effects` and `no-effects-when-rejected` checks.
+
+    Raises `ReceiverUnreachable` when the first request never reaches the receiver, and
+    `InvalidInput` for bad arguments. Call `.assert_passed()` on the result in a test.
+
+    Example::
+
+        result = check_receiver(app, secret="s3cret", count_effects=lambda: dict(seen))
+        result.assert_passed()
+    """
+    if not isinstance(secret, str) or not secret:
+        raise InvalidInput("secret must be a non-empty string", field="secret")
+    if not isinstance(method, str) or method.upper() not in METHODS:
+        raise InvalidInput(f"method must be POST or PUT, not {method!r}", field="method")
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        raise InvalidInput(f"timeout must be a positive number of seconds, not {timeout!r}")
+    if count_effects is not None and not callable(count_effects):
+        raise InvalidInput("count_effects must be a callable or None", field="count_effects")
+    if not isinstance(signature_header, str) or not _TOKEN.match(signature_header):
+        raise InvalidInput(f"bad signature header name {signature_header!r}")
+    custom = _validate_headers(headers, signature_header)
+    sender = _sender(target, float(timeout), path)
+    try:
+        payloads = Payloads(secret=secret, environment_id=environment_id, webhook_id=webhook_id)
+        session = Session(
+            sender,
+            payloads,
+            secret=secret,
+            method=method.upper(),
+            headers=custom,
+            signature_header=signature_header,
+            count_effects=count_effects,
+        )
+        return grade(session, CHECKS)
+    finally:
+        sender.close()

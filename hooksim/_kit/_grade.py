@@ -1,0 +1,229 @@
+"""Running the checks: a `Session` sends deliveries and keeps every exchange as evidence;
+`grade` probes the receiver once, runs each check, and gathers a `KitResult`."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from hooksim.contracts import DEFAULT_SIGNATURE_HEADER
+from hooksim.simulator import HooksimError
+
+from ._client import UNREACHABLE, Delivery, Exchange, Sender
+from ._payloads import Payloads, canonical_body
+from ._results import CheckResult, KitResult, Latency
+
+__all__ = [
+    "CountEffects",
+    "KitError",
+    "ReceiverUnreachable",
+    "Session",
+    "Verdict",
+    "grade",
+]
+
+#: Returns how many side effects the receiver has performed, per `data.id`.
+CountEffects = Callable[[], Mapping[str, int]]
+
+
+class KitError(HooksimError):
+    """The kit could not grade the receiver."""
+
+
+class ReceiverUnreachable(KitError):
+    """The first request never reached the receiver (refused, name not resolved...)."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass(slots=True)
+class Verdict:
+    """What a check function returns; the grader adds its id, title and clauses."""
+
+    status: str
+    reason: str
+    exchanges: Sequence[Exchange] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+    #: The status class every exchange should have, when there is one.
+    expected: str | None = None
+
+
+class Session:
+    """One kit run against one receiver: builds, signs, sends and records deliveries."""
+
+    def __init__(
+        self,
+        sender: Sender,
+        payloads: Payloads,
+        *,
+        secret: str,
+        method: str,
+        headers: Mapping[str, str],
+        signature_header: str = DEFAULT_SIGNATURE_HEADER,
+        count_effects: CountEffects | None = None,
+    ) -> None:
+        self.sender = sender
+        self.payloads = payloads
+        self.method = method
+        self.custom_headers = dict(headers)
+        self.signature_header = signature_header
+        self.count_effects = count_effects
+        self.timeout = sender.timeout
+        self.exchanges: list[Exchange] = []
+        self.effects_before: dict[str, int] | None = None
+        self.effects_error: str | None = None
+        self.probe: Exchange | None = None
+        self._secret = secret
+        self._lock = threading.Lock()
+
+    # building -----------------------------------------------------------------------
+    def delivery(
+        self,
+        label: str,
+        envelope: Mapping[str, Any],
+        *,
+        body: bytes | None = None,
+        signature: str | None | bool = True,
+        method: str | None = None,
+    ) -> Delivery:
+        """A delivery of `envelope` (or of `body`, the envelope written another way).
+
+        `signature`: True signs the bytes sent with the secret; False sends no signature
+        header; a string is sent as the signature header as it is.
+        """
+        raw = body if body is not None else canonical_body(envelope)
+        headers = self.payloads.base_headers(self.custom_headers)
+        valid = False
+        if signature is True:
+            headers[self.signature_header] = self.payloads.signature(raw)
+            valid = True
+        elif isinstance(signature, str):
+            headers[self.signature_header] = signature
+            valid = signature == self.payloads.signature(raw)
+        data = envelope.get("data")
+        data_id = data.get("id") if isinstance(data, Mapping) else None
+        return Delivery(label, method or self.method, tuple(headers.items()), raw, data_id, valid)
+
+    def event(self, label: str, event_type: str, **overrides: Any) -> Delivery:
+        """A correctly signed delivery of a fresh event."""
+        return self.delivery(
+            label, self.payloads.envelope(self.payloads.data(event_type, **overrides))
+        )
+
+    # sending ------------------------------------------------------------------------
+    def send(self, delivery: Delivery) -> Exchange:
+        exchange = self._scrub(self.sender.send(delivery))
+        with self._lock:
+            self.exchanges.append(exchange)
+        return exchange
+
+    def send_all(self, deliveries: Sequence[Delivery]) -> list[Exchange]:
+        return [self.send(delivery) for delivery in deliveries]
+
+    def send_together(self, deliveries: Sequence[Delivery]) -> list[Exchange]:
+        """Send every delivery at the same moment, one thread each (copies in flight at once,
+        as when a retry overtakes a slow first attempt)."""
+        results: list[Exchange | None] = [None] * len(deliveries)
+        barrier = threading.Barrier(len(deliveries))
+
+        def run(index: int) -> None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=5)
+            results[index] = self.send(deliveries[index])
+
+        threads = [
+            threading.Thread(target=run, args=(i,), name="hooksim-kit-together", daemon=True)
+            for i in range(len(deliveries))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [exchange for exchange in results if exchange is not None]
+
+    def _scrub(self, exchange: Exchange) -> Exchange:
+        """Never keep the secret, even if the receiver echoes it back."""
+        secret = self._secret.encode()
+        if secret not in exchange.response_body and not any(
+            self._secret in value for _, value in exchange.response_headers
+        ):
+            return exchange
+        headers = tuple(
+            (name, value.replace(self._secret, "[secret]"))
+            for name, value in exchange.response_headers
+        )
+        body = exchange.response_body.replace(secret, b"[secret]")
+        return replace(exchange, response_headers=headers, response_body=body)
+
+    # effects ------------------------------------------------------------------------
+    def read_effects(self) -> dict[str, int] | None:
+        """The receiver's effect counts now, or None (with `effects_error`) if unavailable."""
+        if self.count_effects is None:
+            return None
+        try:
+            counts = self.count_effects()
+            return {str(key): int(value) for key, value in dict(counts).items()}
+        except Exception as exc:
+            self.effects_error = f"count_effects() failed: {type(exc).__name__}: {exc}"
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    id: str
+    title: str
+    run: Callable[[Session], Verdict]
+    clauses: tuple[str, ...] = ()
+    #: "send" checks send deliveries; "after" checks judge everything sent.
+    phase: str = "send"
+
+
+def _unreachable_message(exchange: Exchange, target: str) -> str:
+    return f"receiver unreachable: {exchange.note or exchange.error} ({target})"
+
+
+def grade(session: Session, checks: Sequence[CheckSpec]) -> KitResult:
+    """Probe the receiver with one valid delivery, then run every check in order."""
+    session.effects_before = session.read_effects()
+    probe = session.send(session.event("valid signature (first request)", "card-published"))
+    if probe.error in UNREACHABLE:
+        raise ReceiverUnreachable(
+            _unreachable_message(probe, session.sender.description), probe.error or "error"
+        )
+    session.probe = probe
+    results: list[CheckResult] = []
+    for phase in ("send", "after"):
+        for spec in checks:
+            if spec.phase != phase:
+                continue
+            verdict = spec.run(session)
+            results.append(
+                CheckResult(
+                    spec.id,
+                    spec.title,
+                    verdict.status,  # type: ignore[arg-type]
+                    verdict.reason,
+                    tuple(verdict.exchanges),
+                    dict(verdict.details),
+                    spec.clauses,
+                    verdict.expected,
+                )
+            )
+    order = {spec.id: index for index, spec in enumerate(checks)}
+    results.sort(key=lambda result: order[result.id])
+    # Latency of answers, and of waits that ended in a timeout; not of refused connections.
+    latency = Latency.of(
+        [ex.elapsed for ex in session.exchanges if ex.answered or ex.error == "timeout"]
+    )
+    return KitResult(
+        session.sender.description,
+        session.method,
+        session.timeout,
+        tuple(results),
+        latency,
+    )
