@@ -117,13 +117,51 @@ def load_results(path: str | Path) -> tuple[dict[str, Any], list[ScenarioResult]
         try:
             if not isinstance(entry, dict):
                 raise TypeError("not an object")
-            results.append(ScenarioResult.from_dict(entry))
+            result = ScenarioResult.from_dict(entry)
+            _check(result)
+            results.append(result)
         except (TypeError, KeyError, ValueError) as error:
             raise ResultsFileError(
                 path, f"scenario {position} is not a scenario result ({error})"
             ) from None
     meta = {key: value for key, value in document.items() if key != "scenarios"}
     return meta, results
+
+
+def _check(result: ScenarioResult) -> None:
+    """Refuse values the reports cannot draw (a hand-edited file), naming the first one."""
+
+    def need(ok: bool, what: str) -> None:
+        if not ok:
+            raise ValueError(what)
+
+    def number(value: object) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+
+    need(result.status in ("passed", "failed", "error"), f"status {result.status!r}")
+    need(isinstance(result.name, str) and isinstance(result.file, str), "name and file: text")
+    need(isinstance(result.description, str), "description: text")
+    need(isinstance(result.seed, int), "seed: a whole number")
+    need(number(result.virtual_seconds) and number(result.wall_seconds), "times: numbers")
+    need(isinstance(result.clauses, list), "clauses: a list")
+    need(all(isinstance(c, str) for c in result.clauses), "clauses: a list of ids")
+    need(isinstance(result.settings, dict), "settings: an object")
+    need(result.error is None or isinstance(result.error, str), "error: text or null")
+    for a in result.attempts:
+        need(number(a.t) and number(a.duration), "attempt t and duration: numbers")
+        need(isinstance(a.attempt, int), "attempt number: a whole number")
+        need(a.status_code is None or isinstance(a.status_code, int), "status_code")
+        texts = (a.event_id, a.event_type, a.subscription, a.kind, a.outcome)
+        need(all(isinstance(text, str) for text in texts), "attempt fields: text")
+    for c in result.status_changes:
+        need(number(c.t) and isinstance(c.subscription, str), "status change t, subscription")
+        need(isinstance(c.status, str), "status change status: text")
+    for e in result.expectations:
+        need(number(e.t) and isinstance(e.description, str), "expectation t, description")
+        if e.source is not None:
+            need(isinstance(e.source.line, int) and isinstance(e.source.text, str), "source")
+    for pair in result.clock_advances:
+        need(len(pair) == 2 and all(number(v) for v in pair), "clock_advances: number pairs")
 
 
 class JsonResultsWriter:
