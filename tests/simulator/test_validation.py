@@ -178,3 +178,27 @@ def test_updates_check_the_same_rules(world: World) -> None:
     assert updated.updated == world.start + 5
     assert updated.created == world.start
     assert updated.types == ["card-completed"]  # untouched fields stay
+
+
+@pytest.mark.clause("API-ERRORS")
+def test_errors_are_typed_with_a_status_a_code_and_a_message() -> None:
+    from hooksim.simulator import (
+        Conflict,
+        Forbidden,
+        HooksimError,
+        NotFound,
+        Unauthorized,
+    )
+
+    expected = {
+        InvalidInput: (400, "invalid_request"),
+        Unauthorized: (401, "unauthorized"),
+        Forbidden: (403, "forbidden"),
+        NotFound: (404, "not_found"),
+        Conflict: (409, "conflict"),
+    }
+    for error_type, (status, code) in expected.items():
+        error = error_type("what was wrong")
+        assert isinstance(error, HooksimError)
+        assert (error.status, error.code, error.message) == (status, code, "what was wrong")
+    assert InvalidInput("bad", "types").field == "types"
