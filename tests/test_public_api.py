@@ -1,0 +1,102 @@
+"""The public names of hooksim's parts are pinned here (as httpx pins its exports).
+
+When this fails because a documented name was added on purpose, add it to the list.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import ModuleType
+
+import hooksim.contracts
+import hooksim.simulator
+import pytest
+
+SIMULATOR = [
+    "ApiClient",
+    "AttemptFinished",
+    "AttemptRecord",
+    "Authority",
+    "Behaviour",
+    "Clock",
+    "ClockAdvanced",
+    "Conflict",
+    "DEFAULT_START",
+    "Delivery",
+    "DeliveryEnded",
+    "DeliveryState",
+    "EVENT_TYPES",
+    "Environment",
+    "Event",
+    "EventPublished",
+    "Forbidden",
+    "HooksimError",
+    "IdSource",
+    "InProcessTransport",
+    "InvalidInput",
+    "LATENCY_KEY",
+    "MemoryStore",
+    "NotFound",
+    "Outcome",
+    "OutgoingRequest",
+    "PLATFORM_EVENTS",
+    "Platform",
+    "ROLES",
+    "ReceivedRequest",
+    "RecordingReceiver",
+    "SDK_EVENTS",
+    "Settings",
+    "Signal",
+    "SimulatedConnectionError",
+    "Subscription",
+    "SubscriptionChanged",
+    "TOKEN_LIFETIME",
+    "Token",
+    "Transport",
+    "TransportResult",
+    "USER_AGENT",
+    "Unauthorized",
+    "VirtualClock",
+    "WallClock",
+    "default_schedule",
+    "format_time",
+    "make_event_data",
+    "next_retry_at",
+    "parse_time",
+]
+
+CONTRACTS = [
+    "CLAUSES",
+    "Clause",
+    "DEFAULT_SIGNATURE_HEADER",
+    "PAYLOAD_SCHEMA_FILE",
+    "load_clauses",
+    "payload_schema",
+    "sign",
+    "validate_payload",
+    "verify",
+]
+
+
+@pytest.mark.parametrize(
+    ("module", "expected"),
+    [(hooksim.simulator, SIMULATOR), (hooksim.contracts, CONTRACTS)],
+    ids=["simulator", "contracts"],
+)
+def test_exported_names_are_pinned(module: ModuleType, expected: list[str]) -> None:
+    assert expected == sorted(expected), "keep the pinned list sorted"
+    exported = list(module.__all__)
+    assert len(exported) == len(set(exported)), "a name is exported twice"
+    assert sorted(exported) == expected
+    for name in exported:
+        assert getattr(module, name, None) is not None, f"{name} is exported but not defined"
+        assert not name.startswith("_")
+
+
+def test_contracts_import_nothing_above_them() -> None:
+    # ARCHITECTURE.md: contracts is the lowest layer (stdlib, jsonschema, pyyaml).
+    folder = Path(hooksim.contracts.__file__).parent
+    above = re.compile(r"^\s*(from|import)\s+hooksim\.(simulator|scenarios|reports)\b", re.M)
+    offenders = [p.name for p in sorted(folder.glob("*.py")) if above.search(p.read_text())]
+    assert offenders == []
