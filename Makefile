@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint serve clean
+.PHONY: run test test-browser lint serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check hooksim simulator contracts scenarios reports tests
 	$(BIN)/python -m pytest -n 2
+
+# The HTML report in headless Chromium (Debian's chromium package, installed when missing).
+test-browser: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		{ SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		  $$SUDO apt-get update && $$SUDO apt-get install -y chromium; }
+	$(BIN)/python -m pytest -m browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check hooksim simulator contracts scenarios reports tests
