@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -11,6 +12,8 @@ from hooksim.contracts._signing import DEFAULT_SIGNATURE_HEADER
 from ._errors import InvalidInput
 
 __all__ = ["Settings"]
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # an HTTP header name (RFC 9110 token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,27 +54,35 @@ class Settings:
             value = getattr(self, name)
             if value is not None and (not _finite(value) or value <= 0):
                 raise bad(name, f"must be a positive number of seconds or null, not {value!r}")
-        if self.max_retries is not None and (
-            not isinstance(self.max_retries, int) or self.max_retries < 0
-        ):
+        if self.max_retries is not None and (not _whole(self.max_retries) or self.max_retries < 0):
             raise bad(
                 "max_retries", f"must be a whole number >= 0 or null, not {self.max_retries!r}"
             )
-        if not isinstance(self.disable_threshold, int) or self.disable_threshold < 1:
+        if not _whole(self.disable_threshold) or self.disable_threshold < 1:
             raise bad(
                 "disable_threshold", f"must be a whole number >= 1, not {self.disable_threshold!r}"
             )
-        if not 0.0 <= self.duplicate_probability <= 1.0:
+        if not _finite(self.duplicate_probability) or not 0.0 <= self.duplicate_probability <= 1:
             raise bad("duplicate_probability", "must be between 0 and 1")
-        if not 0.0 <= self.jitter < 1.0:
+        if not _finite(self.jitter) or not 0.0 <= self.jitter < 1.0:
             raise bad("jitter", "must be at least 0 and below 1")
         if self.retry_window is None and self.max_retries is None:
             raise bad(
                 "retry_window",
                 "may be null only when max_retries bounds the retries (else they never end)",
             )
-        if not isinstance(self.max_subscriptions, int) or self.max_subscriptions < 1:
+        if not _whole(self.max_subscriptions) or self.max_subscriptions < 1:
             raise bad("max_subscriptions", "must be a whole number >= 1")
+        if not isinstance(self.signature_header, str) or not _TOKEN.match(self.signature_header):
+            raise bad(
+                "signature_header", f"must be an HTTP header name, not {self.signature_header!r}"
+            )
+        statuses = self.retry_after_statuses
+        if not isinstance(statuses, tuple | list) or not all(
+            _whole(status) and 100 <= status <= 599 for status in statuses
+        ):
+            raise bad("retry_after_statuses", f"must be HTTP status codes, not {statuses!r}")
+        object.__setattr__(self, "retry_after_statuses", tuple(statuses))  # a list from JSON
 
     def with_changes(self, **changes: Any) -> Settings:
         unknown = set(changes) - {f.name for f in fields(self)}
@@ -83,6 +94,10 @@ class Settings:
         data = asdict(self)
         data["retry_after_statuses"] = list(self.retry_after_statuses)
         return data
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _finite(value: object) -> bool:

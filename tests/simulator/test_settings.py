@@ -94,3 +94,34 @@ def test_configure_changes_one_environment_and_applies_to_later_retries() -> Non
     with pytest.raises(InvalidInput):
         world.platform.configure(world.env, disable_threshold=-3)
     assert world.platform.environment(world.env).settings.disable_threshold == 23
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"duplicate_probability": "often"}, "duplicate_probability"),
+        ({"duplicate_probability": float("nan")}, "duplicate_probability"),
+        ({"jitter": None}, "jitter"),
+        ({"disable_threshold": True}, "disable_threshold"),
+        ({"max_retries": True}, "max_retries"),
+        ({"max_subscriptions": True}, "max_subscriptions"),
+        ({"signature_header": ""}, "signature_header"),
+        ({"signature_header": "X Signature"}, "signature_header"),
+        ({"signature_header": None}, "signature_header"),
+        ({"retry_after_statuses": (429, "503")}, "retry_after_statuses"),
+        ({"retry_after_statuses": (42,)}, "retry_after_statuses"),
+        ({"retry_after_statuses": "429"}, "retry_after_statuses"),
+    ],
+)
+def test_settings_of_the_wrong_type_are_refused_not_crashed_on(
+    changes: dict[str, object], field: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        Settings().with_changes(**changes)
+    assert caught.value.field == field
+
+
+def test_retry_after_statuses_may_come_as_a_json_list() -> None:
+    settings = Settings().with_changes(retry_after_statuses=[429])
+    assert settings.retry_after_statuses == (429,)
+    assert hash(settings) == hash(Settings(retry_after_statuses=(429,)))
