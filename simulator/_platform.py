@@ -600,7 +600,9 @@ class Platform:
             method=request.method,
             url=request.url,
             headers=_redact(request.headers, settings.signature_header),
-            error=result.error,
+            error=result.error
+            if outcome is not Outcome.TIMEOUT
+            else f"no answer within {settings.timeout:g} s",
             body=request.body if self.keep_bodies else b"",
         )
         self.store.log_attempt(record)

@@ -244,3 +244,16 @@ def test_an_attempt_is_in_flight_until_its_answer(world: World) -> None:
     world.advance(0.1)
     assert delivery.state is DeliveryState.DELIVERED
     assert len(world.platform.attempts(world.env)) == 1
+
+
+@pytest.mark.clause("DELIVERY-TIMEOUT", "API-TEST", "DUPLICATE-INJECTION")
+def test_tests_and_duplicates_time_out_like_attempts(world: World) -> None:
+    world.receiver(respond=lambda n, r: Behaviour(200, latency=0 if n == 1 else 15.0))
+    subscription = world.subscribe()
+    event = world.publish_one()
+    duplicate = world.platform.inject_duplicate(world.env, event.id)[0]
+    test = world.platform.test_subscription(world.env, subscription.id)
+    for record in (duplicate, test):
+        assert (record.outcome, record.status_code) == (Outcome.TIMEOUT, None)
+        assert record.duration == 10.0
+        assert record.error == "no answer within 10 s"
