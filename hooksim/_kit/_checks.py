@@ -62,7 +62,10 @@ def sign_of(s: Session, body: bytes) -> str:
 # sending checks ---------------------------------------------------------------------
 def accepts_valid_signature(s: Session) -> Verdict:
     assert s.probe is not None
-    return _expect_2xx([s.probe], "a correctly signed delivery got a 2xx")
+    verdict = _expect_2xx([s.probe], "a correctly signed delivery got a 2xx")
+    if s.probe.status == 404:
+        verdict.reason += " (is the URL's path the receiver's?)"
+    return verdict
 
 
 def accepts_method(s: Session) -> Verdict:

@@ -66,7 +66,8 @@ class Exchange:
     response_body: bytes
     #: Seconds from sending to the end of the answer (or to giving up).
     elapsed: float
-    #: No answer: timeout, refused, dns, reset, connect-failed, connect-timeout, tls, error.
+    #: No answer: timeout, refused, dns, reset, connect-failed, connect-timeout, tls, error,
+    #: or not-sent (the kit gave up on a receiver that stopped answering).
     error: str | None = None
     #: Words for people about the error or a crash (never the secret).
     note: str | None = None
@@ -136,13 +137,16 @@ class HttpSender:
             elapsed = time.perf_counter() - start
             return Exchange(delivery, self.url, None, (), b"", elapsed, kind, note)
 
+        headers = dict(delivery.headers)
+        # http.client would add "Accept-Encoding: identity"; the platform sends no such header.
+        headers.setdefault("Accept-Encoding", urllib3.util.SKIP_HEADER)
         start = time.perf_counter()
         try:
             response = self._pool.urlopen(
                 delivery.method,
                 self.url,
                 body=delivery.body,
-                headers=dict(delivery.headers),
+                headers=headers,
                 redirect=False,
                 retries=False,
                 timeout=urllib3.Timeout(connect=self.timeout, read=self.timeout),

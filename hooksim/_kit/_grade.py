@@ -25,6 +25,9 @@ __all__ = [
     "grade",
 ]
 
+#: After this many timeouts in a row the receiver is taken to have stopped answering.
+GIVE_UP_AFTER_TIMEOUTS = 3
+
 #: Returns how many side effects the receiver has performed, per `data.id`.
 CountEffects = Callable[[], Mapping[str, int]]
 
@@ -80,6 +83,7 @@ class Session:
         self.probe: Exchange | None = None
         self._secret = secret
         self._lock = threading.Lock()
+        self._timeouts_in_a_row = 0
 
     # building -----------------------------------------------------------------------
     def delivery(
@@ -117,9 +121,24 @@ class Session:
 
     # sending ------------------------------------------------------------------------
     def send(self, delivery: Delivery) -> Exchange:
-        exchange = self._scrub(self.sender.send(delivery))
+        with self._lock:
+            given_up = self._timeouts_in_a_row >= GIVE_UP_AFTER_TIMEOUTS
+        if given_up:
+            # A receiver that has stopped answering would make every further delivery wait
+            # the whole timeout; what is not sent is recorded, and its check fails.
+            note = (
+                f"not sent: the last {GIVE_UP_AFTER_TIMEOUTS} deliveries got no answer "
+                f"within {self.timeout:g} s"
+            )
+            exchange = Exchange(delivery, self.sender.url, None, (), b"", 0.0, "not-sent", note)
+        else:
+            exchange = self._scrub(self.sender.send(delivery))
         with self._lock:
             self.exchanges.append(exchange)
+            if exchange.error == "timeout":
+                self._timeouts_in_a_row += 1
+            elif exchange.answered:
+                self._timeouts_in_a_row = 0
         return exchange
 
     def send_all(self, deliveries: Sequence[Delivery]) -> list[Exchange]:

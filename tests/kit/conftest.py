@@ -2,14 +2,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from kit_receivers import Serve
 from werkzeug.serving import make_server
-
-Serve = Callable[[Any], AbstractContextManager[str]]
 
 
 @contextmanager

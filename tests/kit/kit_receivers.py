@@ -12,13 +12,17 @@ import hmac
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 SECRET = "0217309e-3c74-41b5-82e9-bd60e5db9bdb"
 HEADER = "X-Atomic-Signature"
+
+#: The `serve` fixture (conftest.py): serve(app) is a context manager yielding its URL.
+Serve = Callable[[Any], AbstractContextManager[str]]
 
 
 class CorrectReceiver:

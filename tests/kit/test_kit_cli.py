@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import Serve
-from kit_receivers import SECRET, CorrectReceiver, SkipsVerification
+from kit_receivers import SECRET, CorrectReceiver, Serve, SkipsVerification
 
 from hooksim._kit import CHECK_IDS
 from hooksim.cli import main

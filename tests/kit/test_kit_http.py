@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Serve
-from kit_receivers import SECRET, CorrectReceiver, Redirects, SkipsVerification, Slow
+from kit_receivers import SECRET, CorrectReceiver, Redirects, Serve, SkipsVerification, Slow
 
 import hooksim
 

@@ -195,3 +195,24 @@ def test_the_concurrent_copies_really_are_in_flight_together(
     result = hooksim.check_receiver(WaitsForTwin(), secret=SECRET)
     assert result["accepts-duplicate"].status == "pass", result.explain()
     assert len(met) == 2 and len(set(met)) == 1
+
+
+def test_a_receiver_that_stops_answering_is_given_up_on() -> None:
+    """After three timeouts in a row the rest is recorded as not sent, not waited for."""
+    gate = threading.Event()
+
+    def hangs(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        gate.wait(5)
+        start_response("200 OK", [])
+        return [b"late"]
+
+    try:
+        result = hooksim.check_receiver(hangs, secret=SECRET, timeout=0.05)
+    finally:
+        gate.set()
+    sent = [ex for check in result if check.id != "responds-in-time" for ex in check.exchanges]
+    assert [ex.error for ex in sent[:3]] == ["timeout"] * 3
+    assert {ex.error for ex in sent[3:]} == {"not-sent"}
+    assert "not sent" in result["accepts-duplicate"].reason
+    assert result["responds-in-time"].status == "fail"
+    assert result["accepts-valid-signature"].status == "fail"  # slow, yet not unreachable
