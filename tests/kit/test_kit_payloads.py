@@ -119,3 +119,11 @@ def test_public_names() -> None:
         assert getattr(hooksim, name) is not None
     with pytest.raises(AttributeError):
         hooksim.no_such_name  # noqa: B018
+
+
+def test_latency_percentiles_are_nearest_rank() -> None:
+    from hooksim._kit import Latency
+
+    latency = Latency.of([n / 1000 for n in range(1, 21)])  # 1..20 ms
+    assert latency.to_dict() == {"count": 20, "p50_ms": 10.0, "p95_ms": 19.0, "max_ms": 20.0}
+    assert Latency.of([]).to_dict()["p50_ms"] is None
