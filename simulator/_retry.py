@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 from ._settings import Settings
@@ -33,7 +34,9 @@ def next_retry_at(
     for cap in (settings.max_retries, subscription_max_retries):
         if cap is not None and retry_number > cap:
             return None
-    delay = settings.retry_base * 2.0 ** (retry_number - 1)
+    # The exponent is capped so that a long schedule (max_delay with many retries) cannot
+    # overflow a float: 2**1000 seconds is beyond any window or cap anyway.
+    delay = settings.retry_base * 2.0 ** min(retry_number - 1, 1000)
     if settings.max_delay is not None:
         delay = min(delay, settings.max_delay)
     if settings.jitter and rng is not None:
@@ -41,6 +44,8 @@ def next_retry_at(
     if retry_after is not None and retry_after > delay:
         delay = retry_after
     when = previous_scheduled_at + delay
+    if not math.isfinite(when):
+        return None
     if (
         settings.retry_window is not None
         and when - first_attempt_at > settings.retry_window + _EPSILON

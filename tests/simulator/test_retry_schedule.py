@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from _world import DEAD_URL, DEFAULT_OFFSETS, FOUR_HOURS, World, make_world
 from hooksim.simulator import (
@@ -274,3 +276,16 @@ def test_any_schedule_doubles_and_stays_in_its_window(base: float, window: float
     assert offsets[-1] <= window + 1e-6
     # The next retry would have left the window.
     assert offsets[-1] + base * 2 ** (len(offsets) - 1) > window - 1e-6
+
+
+@pytest.mark.clause("RETRY-MAX-DELAY", "RETRY-MAX-RETRIES")
+def test_a_long_capped_schedule_does_not_overflow() -> None:
+    settings = Settings(retry_window=None, max_retries=1100, max_delay=60)
+    offsets = default_schedule(settings)
+    assert len(offsets) == 1101
+    assert offsets[:5] == [0, 10, 30, 70, 130]
+    assert offsets[-1] == 70 + 60 * (1100 - 3)
+    # Without a cap on each delay the doubling reaches infinity: no retry is scheduled there.
+    unbounded = default_schedule(Settings(retry_window=None, max_retries=1100, retry_base=1e10))
+    assert len(unbounded) == 991
+    assert all(math.isfinite(offset) for offset in unbounded)
