@@ -49,7 +49,7 @@ class ReceivedRequest:
 
 @dataclass
 class RecordingReceiver:
-    """Records every request; answers by `respond(request_number, now)` or `status`."""
+    """Records every request; answers by `respond(request_number, request)` or `status`."""
 
     status: int = 200
     respond: Callable[[int, ReceivedRequest], Behaviour] | None = None
