@@ -7,6 +7,7 @@ Nothing runs until a file has passed all three; every problem is reported as
 from __future__ import annotations
 
 import json
+from importlib.abc import Traversable
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -69,7 +70,7 @@ def receiver_url(name: str, path: str = "") -> str:
     return RECEIVER_BASE_URL + name + path
 
 
-def load_scenario(path: FsPath, file: str) -> Scenario:
+def load_scenario(path: FsPath | Traversable, file: str) -> Scenario:
     """Load the scenario at `path`; `file` is how results and errors name it."""
     try:
         text = path.read_text("utf-8")

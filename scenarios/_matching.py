@@ -1,0 +1,84 @@
+"""Comparing what happened with what a scenario expected: values at dotted paths of a JSON
+body, small matchers (`$length`, `$contains`, `$matches`, `$present`, `$type`), and how
+numbers and times compare."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["MISSING", "lookup", "matches", "same_number", "same_times"]
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING: Any = _Missing()
+_MATCHERS = ("$length", "$contains", "$matches", "$present", "$type")
+_TYPES = {
+    "string": str,
+    "number": (int, float),
+    "integer": int,
+    "boolean": bool,
+    "object": dict,
+    "array": list,
+    "null": type(None),
+}
+
+
+def lookup(value: Any, path: str) -> Any:
+    """`data.items[0].id` or `data.items.0.id` in a JSON value; MISSING when absent."""
+    for part in re.findall(r"[^.\[\]]+", path):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif (
+            isinstance(value, list)
+            and part.lstrip("-").isdigit()
+            and -len(value) <= int(part) < len(value)
+        ):
+            value = value[int(part)]
+        else:
+            return MISSING
+    return value
+
+
+def matches(actual: Any, expected: Any) -> bool:
+    """Whether `actual` is what `expected` asks for (a literal or a one-key matcher)."""
+    if isinstance(expected, dict) and len(expected) == 1 and next(iter(expected)) in _MATCHERS:
+        ((matcher, argument),) = expected.items()
+        if matcher == "$present":
+            return (actual is not MISSING) == bool(argument)
+        if actual is MISSING:
+            return False
+        if matcher == "$length":
+            return hasattr(actual, "__len__") and len(actual) == argument
+        if matcher == "$contains":
+            if isinstance(actual, str):
+                return str(argument) in actual
+            return isinstance(actual, list | dict) and argument in actual
+        if matcher == "$matches":
+            return isinstance(actual, str) and re.search(str(argument), actual) is not None
+        wanted = _TYPES.get(str(argument))
+        if wanted is None or (isinstance(actual, bool) and argument != "boolean"):
+            return False
+        return isinstance(actual, wanted)
+    if actual is MISSING:
+        return False
+    if isinstance(expected, int | float) and not isinstance(expected, bool):
+        return same_number(actual, expected)
+    return bool(actual == expected)
+
+
+def same_number(actual: Any, expected: float) -> bool:
+    if isinstance(actual, bool) or not isinstance(actual, int | float):
+        return False
+    return abs(actual - expected) <= 1e-6 * max(1.0, abs(expected))
+
+
+def same_times(actual: list[float], expected: list[float]) -> bool:
+    """Virtual times agree to the millisecond."""
+    return len(actual) == len(expected) and all(
+        abs(a - e) < 5e-4 for a, e in zip(actual, expected, strict=True)
+    )
