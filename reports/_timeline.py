@@ -42,7 +42,7 @@ LEFT = 170  # room for lane names
 RIGHT = 44
 PLOT = WIDTH - LEFT - RIGHT
 TOP = 14
-LANE = 34
+LANE = 40
 MAX_LANES = 12
 DENSE = 160  # more attempts than this in a lane: draw buckets
 BUCKET_PX = 4
@@ -214,18 +214,22 @@ def _changes(
         reason = f" ({change.reason})" if change.reason else ""
         title = f"{format_offset(change.t)} · {change.subscription} {change.status}{reason}"
         colour = STATUS_COLOURS.get(change.status, _OTHER_OUTCOME)
+        # a line through the lane and a diamond above the attempt marks, so neither hides
+        marker = _el(group, "g", title, data_status=change.status, fill=colour, stroke=colour)
+        top = y - LANE / 2 + 3
         _el(
-            group,
-            "path",
-            title,
-            d=f"M{_num(x)} {_num(y - 9)}l7 9l-7 9l-7 -9z",
-            fill=colour,
-            stroke="#fff",
+            marker,
+            "line",
+            x1=x,
+            y1=top + 6,
+            x2=x,
+            y2=y + LANE / 2 - 3,
             stroke_width=1.5,
-            data_status=change.status,
+            stroke_dasharray="3 2",
         )
+        _el(marker, "path", d=f"M{_num(x)} {_num(top)}l6 6l-6 6l-6 -6z", stroke="#fff")
         if x - labelled >= 70:  # label the first of changes that fall close together
-            _el(group, "text", x=x + 9, y=y - 7, class_="status-label").text = change.status
+            _el(group, "text", x=x + 9, y=top + 10, class_="status-label").text = change.status
             labelled = x
 
 

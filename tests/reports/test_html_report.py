@@ -102,7 +102,9 @@ def test_each_scenario_has_anchor_timeline_and_collapsible_details(
     articles = [a for a in page.all("article")]
     ids = [a["id"] for a in articles]
     assert len(ids) == len(set(ids)) == len(results)
-    assert len([s for s in page.all("svg") if s.get("class") == "timeline"]) == len(results)
+    drawn = [r for r in results if r.attempts or r.status_changes or r.clock_advances]
+    assert len([s for s in page.all("svg") if s.get("class") == "timeline"]) == len(drawn) == 5
+    assert "No delivery attempts, status changes or clock movement to draw." in page.joined()
     assert len(page.all("details")) >= len(results)
     assert not any("open" in d for d in page.all("details"))
 
@@ -117,7 +119,8 @@ def test_delivery_log_is_capped(tmp_path: Path) -> None:
 def test_clause_summary_lists_covering_and_uncovered(
     tmp_path: Path, results: list[ScenarioResult]
 ) -> None:
-    _, page = _render(tmp_path, results)
+    path, page = _render(tmp_path, results)
+    html = path.read_text()
     rows = {a["id"]: a["class"] for a in page.all("tr") if (a.get("id") or "").startswith("clause")}
     clauses = load_clauses()
     assert len(rows) == len(clauses) + 1  # NOT-A-CLAUSE comes last, marked unknown
@@ -129,6 +132,10 @@ def test_clause_summary_lists_covering_and_uncovered(
     covered = {"RETRY-SCHEDULE", "DELIVERY-SUCCESS-2XX", "RETRY-WINDOW", "DISABLE-THRESHOLD"}
     assert f"Not covered by any scenario ({len(clauses) - len(covered)})" in text
     assert "not a clause of the contract" in text
+    assert f"4 of {len(clauses)} clauses of the contract are covered" in text
+    assert "2 with a scenario that did not pass" in text
+    first_table = html.split('<table class="clauses">')[1].split("</table>")[0]
+    assert first_table.count('<tr class="row-failed">') == 2  # shown before the full table
     assert clauses[0].title.split("`")[-1].strip() in text  # titles shown
 
 
