@@ -22,7 +22,6 @@ AWAITING_TESTS = frozenset(
     {
         "API-ENVELOPE",
         "API-USER-AGENT",
-        "API-ERRORS",
         "API-METHOD-NOT-ALLOWED",
         "API-NO-BODY",
         "API-OPENAPI",
