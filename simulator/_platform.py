@@ -679,11 +679,10 @@ class Platform:
             return self.clock.now()
 
     def _run_until(self, target: float) -> None:
-        clock = self.clock
-        virtual = isinstance(clock, VirtualClock)
+        clock = self.clock if isinstance(self.clock, VirtualClock) else None
         while (timer := self.scheduler.pop_due(target)) is not None:
-            if virtual and timer.when > clock.now():
-                clock.jump_to(timer.when)  # type: ignore[union-attr]
+            if clock is not None and timer.when > clock.now():
+                clock.jump_to(timer.when)
             timer.callback(*timer.args)
 
     def run_due(self) -> int:
