@@ -30,7 +30,7 @@ class DeliveryPool:
     are served in turn (round robin); each endpoint's jobs run in the order submitted.
     """
 
-    def __init__(self, max_workers: int = 16, per_endpoint: int = 4) -> None:
+    def __init__(self, max_workers: int = 64, per_endpoint: int = 2) -> None:
         if max_workers < 1 or per_endpoint < 1:
             raise ValueError("max_workers and per_endpoint must be at least 1")
         self.max_workers = max_workers

@@ -203,7 +203,9 @@ class HttpTransport:
                 raise ReadTimeoutError(None, None, "the answer took longer than the timeout")  # type: ignore[arg-type]
             if sock is not None:
                 sock.settimeout(remaining)  # each read gets only what is left of the timeout
-            chunk = response.read(min(_CHUNK, self.max_body - size), decode_content=False)
+            # read1: whatever one read brings, so a receiver that trickles bytes cannot
+            # hold a read open past the deadline.
+            chunk = response.read1(min(_CHUNK, self.max_body - size), decode_content=False)
             if not chunk:
                 return b"".join(chunks)
             chunks.append(chunk)
