@@ -12,7 +12,7 @@ from hooksim.simulator import DeliveryState, NotFound
 
 from ._context import RunContext
 from ._durations import format_duration
-from ._matching import MISSING, lookup, matches, same_times
+from ._matching import MISSING, is_matcher, lookup, matches, same_times, shown
 from ._model import Expectation
 from ._receivers import Received
 from ._results import ExpectationResult
@@ -37,10 +37,11 @@ class _Comparison:
         self.problems: list[str] = []
 
     def compare(self, key: str, expected: Any, actual: Any, ok: bool | None = None) -> None:
-        self.expected[key] = _plain(expected)
-        self.actual[key] = _plain(actual)
         if ok is None:
             ok = matches(actual, expected)
+        actual = shown(actual, expected)
+        self.expected[key] = _plain(expected)
+        self.actual[key] = _plain(actual)
         if not ok:
             self.problems.append(
                 f"{key}: expected {_show(key, expected)}, got {_show(key, actual)}"
@@ -302,7 +303,11 @@ def _response(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
         return f"response {label}"
     if "status" in args:
         c.compare("status", args["status"], response.status)
-    for path, expected in args.get("body", {}).items():
+    body = args.get("body", {})
+    if is_matcher(body):  # a matcher for the whole body
+        c.compare("body", body, response.body)
+        body = {}
+    for path, expected in body.items():
         c.compare(f"body.{path}", expected, lookup(response.body, path))
     for name, value in args.get("headers", {}).items():
         c.compare(f"header {name}", value, response.headers.get(name.lower(), MISSING))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["MISSING", "lookup", "matches", "same_number", "same_times"]
+__all__ = ["MISSING", "is_matcher", "lookup", "matches", "shown", "same_number", "same_times"]
 
 
 class _Missing:
@@ -44,9 +44,32 @@ def lookup(value: Any, path: str) -> Any:
     return value
 
 
+def is_matcher(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in _MATCHERS
+
+
+def shown(actual: Any, expected: Any) -> Any:
+    """What to report as the actual value: for `$length`, `$type` and `$present` the measured
+    property (a length, a type name, whether it is there) rather than the whole value."""
+    if not is_matcher(expected):
+        return actual
+    matcher = next(iter(expected))
+    if matcher == "$present":
+        return actual is not MISSING
+    if actual is MISSING:
+        return actual
+    if matcher == "$length":
+        return len(actual) if hasattr(actual, "__len__") else None
+    if matcher == "$type":
+        for name, kind in _TYPES.items():
+            if isinstance(actual, kind) and not (isinstance(actual, bool) and name != "boolean"):
+                return {"$type": name}
+    return actual
+
+
 def matches(actual: Any, expected: Any) -> bool:
     """Whether `actual` is what `expected` asks for (a literal or a one-key matcher)."""
-    if isinstance(expected, dict) and len(expected) == 1 and next(iter(expected)) in _MATCHERS:
+    if is_matcher(expected):
         ((matcher, argument),) = expected.items()
         if matcher == "$present":
             return (actual is not MISSING) == bool(argument)

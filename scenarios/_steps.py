@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -220,32 +221,45 @@ def _token(ctx: RunContext, step: Step) -> None:
 
 def _api(ctx: RunContext, step: Step) -> None:
     args = step.args
-    path = _placeholders(ctx, args["path"], step)
     response = ctx.api.call(
         args["method"],
-        path,
+        _placeholders(ctx, args["path"], step),
         token=ctx.tokens[args["token"]] if args["token"] else None,
         role=args["role"],
-        body=args["body"],
+        body=_placeholders(ctx, args["body"], step),
         has_body=args["has_body"],
-        query=args["query"],
-        headers=args["headers"],
+        query=_placeholders(ctx, args["query"], step),
+        headers=_placeholders(ctx, args["headers"], step),
     )
     if args["label"]:
         ctx.responses[args["label"]] = response
 
 
-def _placeholders(ctx: RunContext, path: str, step: Step) -> str:
-    """`{env}`, `{subscription.NAME}` and `{event.REF}` in a raw API path."""
-    path = path.replace("{env}", ctx.environment_id)
-    for name, sub_id in ctx.subscriptions.items():
-        path = path.replace("{subscription." + name + "}", sub_id)
-    for ref, ids in ctx.event_refs.items():
-        if ids:
-            path = path.replace("{event." + ref + "}", ids[0])
-    if "{" in path:
-        raise StepFailed(f"{step.span.label()}: unknown placeholder in {path!r}")
-    return path
+_PLACEHOLDER = re.compile(r"\{(env|subscription\.[^{}]+|event\.[^{}]+)\}")
+
+
+def _placeholders(ctx: RunContext, value: Any, step: Step) -> Any:
+    """`{env}`, `{subscription.NAME}` and `{event.REF}` in the strings of a raw API call."""
+    if isinstance(value, dict):
+        return {k: _placeholders(ctx, v, step) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placeholders(ctx, v, step) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "env":
+            return ctx.environment_id
+        kind, _, ref = name.partition(".")
+        if kind == "subscription":
+            return ctx.subscription_id(ref, step.span)
+        ids = ctx.events(ref)
+        if not ids:
+            raise StepFailed(f"{step.span.label()}: no event {ref!r} was published")
+        return ids[0]
+
+    return _PLACEHOLDER.sub(replace, value)
 
 
 def _forge(ctx: RunContext, step: Step) -> None:
