@@ -1,0 +1,131 @@
+"""`hooksim serve`: the platform as a real HTTP server, delivering over real HTTP.
+
+Exit statuses: 0 after a clean stop (Ctrl-C or SIGTERM), 2 when it cannot start as asked
+(bad option, port in use).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+
+import click
+
+from hooksim.simulator._serve import ServedPlatform, ServeError, ServeOptions
+
+__all__ = ["serve"]
+
+
+class _CannotServe(click.ClickException):
+    exit_code = 2
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on; 0 picks a free one (the real one is printed).",
+)
+@click.option(
+    "--clock",
+    type=click.Choice(["wall", "virtual"]),
+    default="wall",
+    show_default=True,
+    help="wall: retries happen in real time. virtual: time moves only through "
+    "POST /_sim/clock/advance.",
+)
+@click.option("--environment", default="dev", show_default=True, help="Environment id.")
+@click.option("--client-id", help="Workbench client id to create (default: generated).")
+@click.option(
+    "--client-secret",
+    envvar="HOOKSIM_CLIENT_SECRET",
+    help="Its secret (or $HOOKSIM_CLIENT_SECRET); never printed. Default: generated, printed.",
+)
+@click.option(
+    "--allow-hosts",
+    default="",
+    metavar="HOST,...",
+    help="Deliver only to these hosts (names, *.domain, IPs, networks). Link-local and "
+    "cloud metadata addresses are refused unless listed.",
+)
+@click.option("--seed", type=int, help="Seed for ids and secrets (--clock virtual only).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0, 3600, min_open=True),
+    help="Delivery timeout in seconds [default: 10].",
+)
+@click.option(
+    "--ca-bundle",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Verify receivers' TLS certificates against this CA bundle.",
+)
+@click.option("--access-log", is_flag=True, help="Log API requests (paths only) to stderr.")
+def serve(
+    host: str,
+    port: int,
+    clock: str,
+    environment: str,
+    client_id: str | None,
+    client_secret: str | None,
+    allow_hosts: str,
+    seed: int | None,
+    timeout: float | None,
+    ca_bundle: str | None,
+    access_log: bool,
+) -> None:
+    """Run the platform as a real HTTP server; deliveries go to real URLs over HTTP."""
+    _configure_logging(access_log)
+    options = ServeOptions(
+        host=host,
+        port=port,
+        clock=clock,
+        environment=environment,
+        client_id=client_id,
+        client_secret=client_secret,
+        allow_hosts=tuple(h.strip() for h in allow_hosts.split(",") if h.strip()),
+        seed=seed,
+        timeout=timeout,
+        ca_bundle=ca_bundle,
+        access_log=access_log,
+    )
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    # Installed first, so that Ctrl-C at any point stops cleanly instead of a traceback.
+    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            served = ServedPlatform(options)
+        except ServeError as exc:
+            raise _CannotServe(exc.message) from None
+        for line in served.banner():
+            click.echo(line)
+        served.log_attempts(sys.stdout)
+        served.start()
+        try:
+            while not stop.wait(0.5):
+                pass
+        finally:
+            served.stop()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    click.echo("hooksim platform stopped")
+
+
+def _configure_logging(access_log: bool) -> None:
+    logger = logging.getLogger("hooksim.serve")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(logging.INFO if access_log else logging.WARNING)

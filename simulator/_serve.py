@@ -1,0 +1,291 @@
+"""The served platform: the management API on a real socket, deliveries over real HTTP.
+
+An adapter (it reads the wall clock and owns threads). `ServedPlatform` builds the platform
+for `ServeOptions`, binds the socket (so a port in use is a `ServeError`, not werkzeug's
+`sys.exit`), and runs the werkzeug server and, under the wall clock, the `Driver`.
+`hooksim serve` is a thin click command around it; tests start it in a thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from ._auth import ApiClient
+from ._clock import VirtualClock, WallClock, format_time
+from ._driver import DeliveryPool, Driver
+from ._errors import HooksimError
+from ._hosts import HostPolicy
+from ._http_transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, HttpTransport
+from ._platform import Platform
+from ._settings import Settings
+from ._signals import AttemptFinished, Signal
+
+__all__ = ["ServeError", "ServeOptions", "ServedPlatform", "attempt_line"]
+
+log = logging.getLogger("hooksim.serve")
+
+CLOCKS = ("wall", "virtual")
+
+
+class ServeError(HooksimError):
+    """The platform cannot be served as asked (port in use, bad options)."""
+
+    code = "serve_error"
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    clock: str = "wall"
+    environment: str = "dev"
+    client_id: str | None = None
+    client_secret: str | None = None
+    allow_hosts: tuple[str, ...] = ()
+    #: Seeds ids and secrets under the virtual clock (0 when None). The wall clock refuses
+    #: a seed: its secrets must be unguessable.
+    seed: int | None = None
+    #: Delivery timeout in seconds (None: the platform default, 10 s).
+    timeout: float | None = None
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    max_body: int = DEFAULT_MAX_BODY
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+    max_workers: int = 64
+    per_endpoint: int = 2
+    access_log: bool = False
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def check(self) -> None:
+        if self.clock not in CLOCKS:
+            raise ServeError(f"--clock must be 'wall' or 'virtual', not {self.clock!r}")
+        if not 0 <= self.port <= 65535:
+            raise ServeError(f"--port must be from 0 to 65535, not {self.port}")
+        if self.client_secret is not None and self.client_id is None:
+            raise ServeError("--client-secret needs --client-id (the client it belongs to)")
+        if self.seed is not None and self.clock == "wall":
+            raise ServeError(
+                "--seed applies to --clock virtual only: under the wall clock ids and "
+                "secrets are unguessable"
+            )
+        if self.timeout is not None and not 0 < self.timeout <= 3600:
+            raise ServeError(
+                f"--timeout must be more than 0 and at most 3600 s, not {self.timeout}"
+            )
+        if not self.environment or not self.environment.replace("-", "").replace("_", "").isalnum():
+            raise ServeError(
+                f"--environment must be letters, digits, '-' or '_', not {self.environment!r}"
+            )
+
+
+class _RequestHandler(WSGIRequestHandler):
+    """werkzeug's handler, quiet unless asked: access lines show the path, never the query
+    (pre-signed analytics URLs carry their signature there)."""
+
+    access_log = False
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if self.access_log:
+            path = self.path.split("?", 1)[0]
+            log.info('%s "%s %s" %s', self.address_string(), self.command, path, code)
+
+
+class ServedPlatform:
+    """One served platform. Construction binds the socket; `start()` serves in threads."""
+
+    def __init__(
+        self,
+        options: ServeOptions | None = None,
+        *,
+        app_factory: Callable[[Platform], Any] | None = None,
+    ) -> None:
+        self.options = options = options or ServeOptions()
+        options.check()
+        virtual = options.clock == "virtual"
+        try:
+            hosts = HostPolicy(options.allow_hosts)
+        except ValueError as exc:
+            raise ServeError(f"--allow-hosts: {exc}") from None
+        try:
+            settings = Settings(**options.settings)
+            if options.timeout is not None:
+                settings = settings.with_changes(timeout=float(options.timeout))
+        except (HooksimError, TypeError) as exc:
+            raise ServeError(f"invalid settings: {exc}") from None
+        self.transport = HttpTransport(
+            hosts=hosts,
+            connect_timeout=options.connect_timeout,
+            max_body=options.max_body,
+            verify_tls=options.verify_tls,
+            ca_bundle=options.ca_bundle,
+            connections_per_endpoint=max(options.per_endpoint, 1),
+        )
+        self.platform = Platform(
+            clock=VirtualClock() if virtual else WallClock(),
+            settings=settings,
+            transport=self.transport,
+            seed=(options.seed if options.seed is not None else 0) if virtual else None,
+        )
+        self.environment = self.platform.create_environment(options.environment)
+        self.secret_generated = options.client_secret is None
+        self.client: ApiClient = self.platform.auth.create_client(
+            self.environment.id,
+            "workbench",
+            client_id=options.client_id,
+            secret=options.client_secret,
+        )
+        if app_factory is None:
+            from hooksim.simulator import make_app  # type: ignore[attr-defined]
+
+            app_factory = make_app
+        self.app = app_factory(self.platform)
+        self.driver: Driver | None = None
+        if not virtual:
+            self.driver = Driver(
+                self.platform,
+                pool=DeliveryPool(options.max_workers, options.per_endpoint),
+            )
+        self.server = self._bind()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def _bind(self) -> BaseWSGIServer:
+        options = self.options
+        family = socket.AF_INET6 if ":" in options.host else socket.AF_INET
+        try:
+            sock = socket.create_server((options.host, options.port), family=family)
+        except OSError as exc:
+            self.transport.close()
+            reason = exc.strerror or str(exc)
+            raise ServeError(
+                f"cannot listen on {options.host}:{options.port}: {reason}"
+                + ("; choose another --port (0 picks a free one)" if options.port else "")
+            ) from None
+        handler = type("RequestHandler", (_RequestHandler,), {"access_log": options.access_log})
+        try:
+            server = make_server(
+                options.host,
+                options.port,
+                self.app,
+                threaded=True,
+                request_handler=handler,
+                fd=sock.fileno(),
+            )
+        finally:
+            sock.close()  # werkzeug serves a duplicate of the descriptor
+        return server
+
+    # facts ------------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        host = self.options.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def environment_id(self) -> str:
+        return self.environment.id
+
+    def banner(self) -> list[str]:
+        """What `hooksim serve` prints on start. The secret only when it was generated."""
+        client = self.client
+        secret = client.secret if self.secret_generated else "$CLIENT_SECRET"
+        hosts = self.transport.hosts.describe()
+        lines = [
+            f"hooksim platform serving at {self.base_url} (clock: {self.options.clock})",
+            f"  environment:  {self.environment_id}",
+            f"  client id:    {client.client_id}  (role: workbench)",
+        ]
+        if self.secret_generated:
+            lines.append(f"  client secret: {client.secret}")
+        lines += [
+            f"  deliveries:   to {hosts}",
+            "  get a token:  curl -s -X POST -u "
+            f"'{client.client_id}:{secret}' '{self.base_url}/oauth2/token' "
+            "-d grant_type=client_credentials",
+        ]
+        if self.options.clock == "virtual":
+            lines.append('  time moves only through POST /_sim/clock/advance {"seconds": N}')
+        return lines
+
+    # running ----------------------------------------------------------------------------
+    def start(self) -> ServedPlatform:
+        """Serve on a background thread (and start the driver under the wall clock)."""
+        if self._thread is not None:
+            raise RuntimeError("already started")
+        if self.driver is not None:
+            self.driver.start()
+        self._thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name="hooksim-server",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, join the driver, close connections. Safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._thread is not None:
+            self.server.shutdown()
+            self._thread.join()
+        else:
+            self.server.server_close()
+        if self.driver is not None and self.driver.running:
+            self.driver.stop()
+        self.transport.close()
+
+    def __enter__(self) -> ServedPlatform:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def log_attempts(
+        self, out: TextIO, lock: threading.Lock | None = None
+    ) -> Callable[[Signal], None]:
+        """Add a listener printing one line per finished attempt to `out`; answers it."""
+        write_lock = lock or threading.Lock()
+
+        def listener(signal: Signal) -> None:
+            if isinstance(signal, AttemptFinished):
+                line = attempt_line(signal)
+                with write_lock:
+                    out.write(line + "\n")
+                    out.flush()
+
+        self.platform.add_listener(listener)
+        return listener
+
+
+def attempt_line(signal: AttemptFinished) -> str:
+    """One delivery-log line: time, event, subscription, attempt, outcome, status, duration.
+
+    Never the URL, headers or body: they may carry credentials.
+    """
+    r = signal.record
+    status = r.status_code if r.status_code is not None else "-"
+    kind = "" if r.kind == "delivery" else f" ({r.kind})"
+    line = (
+        f"{format_time(r.started_at)} event={r.event_id} subscription={r.subscription_id} "
+        f"attempt={r.attempt}{kind} outcome={r.outcome} status={status} "
+        f"duration={r.duration * 1000:.0f}ms"
+    )
+    if r.error and not r.succeeded:
+        line += f" reason={r.error}"
+    return line
