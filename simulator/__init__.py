@@ -1,5 +1,6 @@
 """The reference webhook platform: clock, store, engine, transports and management API."""
 
+from ._api import make_app
 from ._auth import ROLES, TOKEN_LIFETIME, ApiClient, Authority, Token
 from ._clock import DEFAULT_START, Clock, VirtualClock, WallClock, format_time, parse_time
 from ._errors import Conflict, Forbidden, HooksimError, InvalidInput, NotFound, Unauthorized
@@ -84,6 +85,7 @@ __all__ = [
     "WallClock",
     "default_schedule",
     "format_time",
+    "make_app",
     "make_event_data",
     "next_retry_at",
     "parse_time",
