@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from hooksim.scenarios._results import (
+from hooksim.scenarios import (
     AttemptRow,
     ExpectationResult,
     RunFinished,
@@ -46,6 +46,12 @@ def _inline_code(text: str) -> Markup:
     )
 
 
+def _paragraphs(text: str) -> list[str]:
+    """Text split on blank lines, each paragraph's own line breaks joined (YAML wraps lines)."""
+    blocks = re.split(r"\n\s*\n", str(text).strip())
+    return [" ".join(block.split()) for block in blocks if block.strip()]
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("hooksim.reports", "templates"),
@@ -61,6 +67,7 @@ def _environment() -> jinja2.Environment:
         wall=format_wall,
         value=format_value,
         code=_inline_code,
+        paragraphs=_paragraphs,
     )
     env.globals["outcome_colours"] = OUTCOME_COLOURS
     return env

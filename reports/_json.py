@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hooksim.scenarios._results import RunFinished, RunnerEvent, RunStarted, ScenarioResult
+from hooksim.scenarios import RunFinished, RunnerEvent, RunStarted, ScenarioResult
 
 from ._summary import hooksim_version, summarize
 

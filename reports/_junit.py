@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from hooksim.scenarios._results import (
+from hooksim.scenarios import (
     ExpectationResult,
     RunFinished,
     RunnerEvent,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 
 from hooksim.contracts import load_clauses
-from hooksim.scenarios._results import ScenarioResult
+from hooksim.scenarios import ScenarioResult
 
 __all__ = [
     "ClauseRow",

@@ -6,7 +6,7 @@ markup), so brackets in them are printed as written.
 
 from __future__ import annotations
 
-from hooksim.scenarios._results import (
+from hooksim.scenarios import (
     ExpectationResult,
     RunFinished,
     RunnerEvent,

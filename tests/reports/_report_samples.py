@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from hooksim.scenarios._results import (
+from hooksim.scenarios import (
     AttemptRow,
     ExpectationResult,
     ScenarioResult,

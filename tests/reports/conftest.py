@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from _report_samples import sample_results
-from hooksim.scenarios._results import ScenarioResult
+from hooksim.scenarios import ScenarioResult
 
 
 @pytest.fixture

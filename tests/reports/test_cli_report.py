@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hooksim.reports import write_json_results
-from hooksim.scenarios._results import ScenarioResult
+from hooksim.scenarios import ScenarioResult
 
 from hooksim.cli import main
 

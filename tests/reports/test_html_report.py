@@ -8,7 +8,7 @@ from _report_samples import burst, failing, passing, sample_results
 from hooksim.contracts import load_clauses
 from hooksim.reports import HtmlReportWriter, render_html
 from hooksim.reports._html import LOG_ROWS
-from hooksim.scenarios._results import RunFinished, RunStarted, ScenarioResult
+from hooksim.scenarios import RunFinished, RunStarted, ScenarioResult
 
 META = {"hooksim": "9.9.9", "seed": 42}
 

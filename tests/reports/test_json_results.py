@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from _report_samples import burst, error, failing, passing, sample_results
 from hooksim.reports import JsonResultsWriter, ResultsFileError, load_results, write_json_results
-from hooksim.scenarios._results import (
+from hooksim.scenarios import (
     ExpectationResult,
     RunFinished,
     RunStarted,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from _report_samples import error, failing, passing
 from hooksim.reports import JUnitWriter, write_junit
-from hooksim.scenarios._results import RunFinished, ScenarioResult
+from hooksim.scenarios import RunFinished, ScenarioResult
 
 
 def _parse(path: Path) -> ET.Element:

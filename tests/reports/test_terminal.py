@@ -4,7 +4,7 @@ import io
 
 from _report_samples import error, failing, passing
 from hooksim.reports import TerminalReporter
-from hooksim.scenarios._results import (
+from hooksim.scenarios import (
     RunFinished,
     RunStarted,
     ScenarioFinished,

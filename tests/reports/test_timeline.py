@@ -2,9 +2,17 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import Counter
+from dataclasses import replace
 
 from _report_samples import burst, error, exhausted, failing, many_subscriptions, passing
-from hooksim.reports._timeline import DENSE, MAX_LANES, TimeScale, render_timeline
+from hooksim.reports._timeline import (
+    DENSE,
+    MAX_LANES,
+    TimeScale,
+    drawn_changes,
+    render_timeline,
+)
+from hooksim.scenarios import StatusChange
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -92,6 +100,53 @@ def test_many_subscriptions_share_a_lane_past_the_cap() -> None:
 
 
 def test_nothing_to_draw() -> None:
-    svg = _svg(error())
+    assert render_timeline(error()) == ""
+
+
+def test_creation_at_the_start_is_not_drawn_but_later_changes_are() -> None:
+    result = failing()
+    result.status_changes = [
+        StatusChange(0.0, "orders-hook", "active", None),  # created with the scenario
+        StatusChange(0.0, "late-hook", "disabled", "api"),
+        StatusChange(1320.0, "orders-hook", "disabled", "auto"),
+        StatusChange(1500.0, "orders-hook", "active", None),  # re-enabled
+    ]
+    assert [c.t for c in drawn_changes(result)] == [0.0, 1320.0, 1500.0]
+    svg = _svg(result)
+    assert [e.get("data-status") for e in svg.iter() if e.get("data-status")] == [
+        "disabled",
+        "active",
+        "disabled",
+    ]
+
+
+def test_only_the_clock_moved() -> None:
+    result = error()
+    result.status_changes = [StatusChange(0.0, "hook", "active", None)]
+    result.clock_advances = [(0.0, 3600.0)]
+    svg = _svg(result)
     assert "no delivery attempts in this scenario" in _texts(svg)
-    assert svg.get("viewBox", "").startswith("0 0 960 ")
+    assert "status active" not in _texts(svg)
+
+
+def test_when_the_clock_never_moved_attempts_are_drawn_in_order() -> None:
+    result = burst(3000)
+    result.attempts = [replace(a, t=0.0) for a in result.attempts]
+    result.virtual_seconds, result.clock_advances = 0.0, []
+    scale = TimeScale.for_result(result)
+    assert scale.order and scale.end == 3000
+    svg = _svg(result)
+    texts = _texts(svg)
+    assert {"#1", "#1000", "#2000", "#3000"} <= set(texts)
+    assert any("in the order they were made" in text for text in texts)
+    buckets = [g for g in svg.iter(f"{SVG}g") if g.get("data-count")]
+    assert len(buckets) > 100  # spread across the width, not piled up at zero
+    assert sum(int(g.get("data-count") or 0) for g in buckets) == 3000
+
+
+def test_a_long_quiet_check_after_the_action_keeps_the_action_readable() -> None:
+    result = failing()  # 23 attempts over 22 minutes ...
+    result.virtual_seconds = 6 * 3600.0  # ... then the clock runs on to see nothing arrives
+    scale = TimeScale.for_result(result)
+    assert scale.sqrt
+    assert scale.x(22 * 60) - scale.x(0) > 150  # the 23 attempts spread over 150+ px
