@@ -87,9 +87,9 @@ class TimeScale:
     def ticks(self) -> list[float]:
         if self.order:
             steps = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
-            step = next((s for s in steps if self.end / s <= 8), steps[-1])
-            # attempt n is drawn at n - 0.5: the first, then every step-th
-            return [0.5] + [n - 0.5 for n in range(step, int(self.end) + 1, step)]
+            every = next((s for s in steps if self.end / s <= 8), steps[-1])
+            # attempt n is drawn at n - 0.5: the first, then every `every`-th
+            return [0.5] + [n - 0.5 for n in range(every, int(self.end) + 1, every)]
         if not self.sqrt:
             step = next((s for s in _NICE if self.end / s <= 8), self.end / 8)
             return [step * i for i in range(int(round(self.end / step)) + 1)]
@@ -367,8 +367,9 @@ def render_timeline(result: ScenarioResult) -> str:
         y += LANE
     for number, (name, placed, lane_changes) in enumerate(lanes):
         if number % 2 == 0:
-            stripe = {"x": LEFT, "y": y - LANE / 2, "width": PLOT, "height": LANE}
-            _el(grid, "rect", **stripe, fill="#F6F8FA", stroke="none")
+            stripe = _el(grid, "rect", x=LEFT, y=y - LANE / 2, width=PLOT, height=LANE)
+            stripe.set("fill", "#F6F8FA")
+            stripe.set("stroke", "none")
         shown = name if len(name) <= 24 else name[:23] + "…"
         _el(labels, "text", None if shown == name else name, x=LEFT - 12, y=y + 4).text = shown
         group = _el(svg, "g", class_="attempts", data_subscription=name)

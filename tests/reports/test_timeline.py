@@ -12,18 +12,18 @@ from hooksim.reports._timeline import (
     drawn_changes,
     render_timeline,
 )
-from hooksim.scenarios import StatusChange
+from hooksim.scenarios import ScenarioResult, StatusChange
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def _svg(result: object) -> ET.Element:
-    return ET.fromstring(render_timeline(result))  # type: ignore[arg-type]
+def _svg(result: ScenarioResult) -> ET.Element:
+    return ET.fromstring(render_timeline(result))
 
 
 def _outcomes(svg: ET.Element) -> Counter[str]:
     return Counter(
-        element.get("data-outcome")
+        element.get("data-outcome", "")
         for element in svg.iter()
         if element.get("data-outcome") and not _in_legend(svg, element)
     )
