@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import requests
+from hooksim.simulator._serve import ServedPlatform
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
@@ -148,3 +150,16 @@ def keep_alive_server() -> Iterator[tuple[str, list[int]]]:
         server.shutdown()
         thread.join()
         server.server_close()
+
+
+def token_for(served: ServedPlatform) -> str:
+    """A bearer token for the served platform's workbench client (as the seed's set-up)."""
+    response = requests.post(
+        served.base_url + "/oauth2/token",
+        auth=(served.client.client_id, served.client.secret),
+        data={"grant_type": "client_credentials"},
+        headers={"User-Agent": "curl/8.5.0"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])

@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-import requests
 from _serve_helpers import Receiver
 from hooksim.simulator._http_transport import HttpTransport
 from hooksim.simulator._serve import ServedPlatform, ServeOptions
@@ -48,16 +47,3 @@ def serve() -> Iterator[Callable[..., ServedPlatform]]:
     yield start
     for served in started:
         served.stop()
-
-
-def token_for(served: ServedPlatform) -> str:
-    """A bearer token for the served platform's workbench client (as the seed's set-up)."""
-    response = requests.post(
-        served.base_url + "/oauth2/token",
-        auth=(served.client.client_id, served.client.secret),
-        data={"grant_type": "client_credentials"},
-        headers={"User-Agent": "curl/8.5.0"},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    return str(response.json()["access_token"])

@@ -12,8 +12,7 @@ from collections.abc import Callable
 
 import pytest
 import requests
-from _serve_helpers import Receiver
-from conftest import token_for
+from _serve_helpers import Receiver, token_for
 from hooksim.contracts import verify
 from hooksim.simulator._serve import ServedPlatform
 from werkzeug.wrappers import Request, Response

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import token_for
+from _serve_helpers import token_for
 from hooksim.simulator._serve import ServedPlatform
 
 pytestmark = [pytest.mark.served, pytest.mark.fuzz]

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 import requests
-from _serve_helpers import Receiver, free_port
-from conftest import token_for
+from _serve_helpers import Receiver, free_port, token_for
 from hooksim.simulator import parse_time
 from hooksim.simulator._serve import ServedPlatform
 from werkzeug.wrappers import Request, Response
