@@ -133,10 +133,10 @@ class RunContext:
         return list(self.event_refs.get(ref, []))
 
     def events_of(self, refs: list[str]) -> list[str]:
-        ids: list[str] = []
+        ids: dict[str, None] = {}
         for ref in refs:
-            ids.extend(i for i in self.events(ref) if i not in ids)
-        return ids
+            ids.update(dict.fromkeys(self.events(ref)))
+        return list(ids)
 
     # signals -----------------------------------------------------------------------
     def _on_signal(self, signal: Signal) -> None:

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from hooksim.simulator import Platform
+from hooksim.simulator import Platform, make_app
 from werkzeug.test import Client
 
 __all__ = ["ApiGateway", "ApiResponse", "USER_AGENT"]
@@ -38,11 +38,6 @@ class ApiGateway:
     """Calls one environment's management API with minted tokens, one per role."""
 
     def __init__(self, platform: Platform, environment_id: str) -> None:
-        try:
-            from hooksim.simulator import make_app  # type: ignore[attr-defined]
-        except ImportError:  # until the simulator's public API re-exports it
-            from hooksim.simulator._api import make_app
-
         self.platform = platform
         self.environment_id = environment_id
         self.client = Client(make_app(platform))

@@ -67,13 +67,23 @@ class Document:
             return SourceSpan(self.file, line, line, self.lines[line - 1] if self.lines else "")
         start_node = self.keys.get(tuple(path)) or node
         first = start_node.start_mark.line + 1
-        end = node.end_mark
+        end = _last_node(node).end_mark
         last = end.line if end.column == 0 else end.line + 1
         last = max(first, min(last, len(self.lines)))
         while last > first and not self.lines[last - 1].strip():
             last -= 1
         text = "\n".join(self.lines[first - 1 : last])
         return SourceSpan(self.file, first, last, text)
+
+
+def _last_node(node: yaml.Node) -> yaml.Node:
+    """The node that ends a block collection: its own end mark lies at the next token."""
+    while isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.value:
+        if node.flow_style:
+            break
+        last = node.value[-1]
+        node = last[1] if isinstance(node, yaml.MappingNode) else last
+    return node
 
 
 def parse_document(text: str, file: str) -> Document:

@@ -45,6 +45,7 @@ class Received:
     processed: bool
     latency: float
     body: bytes = b""
+    duplicate: bool = False  # this data.id had already been accepted (answered 2xx) here
 
 
 class ScenarioReceiver:
@@ -66,6 +67,7 @@ class ScenarioReceiver:
         self.requests: list[Received] = []
         self.replayed: list[Received] = []
         self._copies: dict[str, int] = {}
+        self._accepted: set[str] = set()
         self._processed: dict[str, int] = {}
 
     # behaviour -----------------------------------------------------------------------
@@ -128,6 +130,8 @@ class ScenarioReceiver:
             status = 401
         record.status = status
         if 200 <= status < 300 and data_id is not None:
+            record.duplicate = data_id in self._accepted
+            self._accepted.add(data_id)
             record.processed = self._process(data_id)
         start_response(
             f"{status} {_REASONS.get(status, 'Status')}",
