@@ -90,11 +90,14 @@ def test_subscribe_with_every_field_update_and_get() -> None:
                   maxRetries: 2
                   disableAfterFailures: false
               - get: {subscription: s, as: created}
-              - update: {subscription: s, receiver: r2, name: Renamed, maxRetries: null, as: patched}
+              - update:
+                  {subscription: s, receiver: r2, name: Renamed, maxRetries: null, as: patched}
               - publish:
                   type: card-completed
                   id: e
-                  overrides: {cardContext.cardTemplateId: "12", platformContext.flowConfigId: flow-1}
+                  overrides:
+                    cardContext.cardTemplateId: "12"
+                    platformContext.flowConfigId: flow-1
             expect:
               - response:
                   of: created
@@ -270,7 +273,11 @@ def test_credentials_tokens_and_raw_api_calls() -> None:
                   body: {environmentId: "{env}", type: card-published, overrides: {id: x}}
                   as: published
               - publish: {type: card-published, id: y}
-              - api: {method: GET, path: "/_sim/deliveries", query: {environmentId: "{env}", event: "{event.y}"}, as: log}
+              - api:
+                  method: GET
+                  path: /_sim/deliveries
+                  query: {environmentId: "{env}", event: "{event.y}"}
+                  as: log
             expect:
               - response: {of: t, status: 200, body: {token_type: Bearer}}
               - response: {of: mine, status: 200, body: {data.url: "https://nowhere.test/"}}
