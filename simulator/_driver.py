@@ -186,6 +186,10 @@ class Driver:
         timeout = self.shutdown_timeout
         if timeout is None:
             timeout = max(s.timeout for s in self._settings()) + 1.0
+        if self.pool.running:
+            log.warning(
+                "waiting up to %.0f s for %d deliveries in flight", timeout, self.pool.running
+            )
         dropped = self.pool.shutdown(timeout)
         if dropped:
             log.warning("%d queued deliveries were not sent (stopping)", dropped)

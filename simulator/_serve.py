@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from ._api import make_app
 from ._auth import ApiClient
 from ._clock import VirtualClock, WallClock, format_time
 from ._driver import DeliveryPool, Driver
@@ -68,7 +69,7 @@ class ServeOptions:
             raise ServeError(f"--clock must be 'wall' or 'virtual', not {self.clock!r}")
         if not 0 <= self.port <= 65535:
             raise ServeError(f"--port must be from 0 to 65535, not {self.port}")
-        if self.client_secret is not None and self.client_id is None:
+        if self.client_secret and not self.client_id:
             raise ServeError("--client-secret needs --client-id (the client it belongs to)")
         if self.seed is not None and self.clock == "wall":
             raise ServeError(
@@ -134,18 +135,14 @@ class ServedPlatform:
             seed=(options.seed if options.seed is not None else 0) if virtual else None,
         )
         self.environment = self.platform.create_environment(options.environment)
-        self.secret_generated = options.client_secret is None
+        self.secret_generated = not options.client_secret
         self.client: ApiClient = self.platform.auth.create_client(
             self.environment.id,
             "workbench",
             client_id=options.client_id,
-            secret=options.client_secret,
+            secret=options.client_secret or None,
         )
-        if app_factory is None:
-            from hooksim.simulator import make_app  # type: ignore[attr-defined]
-
-            app_factory = make_app
-        self.app = app_factory(self.platform)
+        self.app = (app_factory or make_app)(self.platform)
         self.driver: Driver | None = None
         if not virtual:
             self.driver = Driver(
