@@ -75,17 +75,12 @@ def _attempts(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
     sub = args.get("subscription")
     sub_id = ctx.subscription_id(sub) if sub else None
     event_ids = set(ctx.events(args["event"])) if "event" in args else None
-    records = [
-        r
-        for r in ctx.platform.attempts(
-            ctx.environment_id,
-            subscription_id=sub_id,
-            kinds=_KINDS[args.get("kind", "delivery")]
-            if "kind" in args
-            else ("delivery", "duplicate"),
-        )
-        if event_ids is None or r.event_id in event_ids
-    ]
+    kinds = _KINDS[args["kind"]] if "kind" in args else ("delivery", "duplicate")
+    logged = ctx.platform.attempts(ctx.environment_id, subscription_id=sub_id, kinds=kinds)
+    records = sorted(  # the log is in the order attempts ended; show them as they started
+        (r for r in logged if event_ids is None or r.event_id in event_ids),
+        key=lambda r: r.started_at,
+    )
     if "at" in args:
         times = [round(r.started_at - ctx.start, 3) for r in records]
         c.compare("at", args["at"], times, same_times(times, args["at"]))

@@ -1,0 +1,72 @@
+"""The scenarios part's public names, its layer, and its schema's agreement with the platform."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import hooksim.scenarios
+from hooksim.scenarios import schema
+from hooksim.simulator import EVENT_TYPES, Outcome, Settings
+
+PUBLIC = [
+    "AttemptRow",
+    "Consumer",
+    "DEFAULT_SEED",
+    "Expectation",
+    "ExpectationResult",
+    "LIBRARY_PREFIX",
+    "Phase",
+    "Problem",
+    "RECEIVER_BASE_URL",
+    "Received",
+    "ReceiverSpec",
+    "Response",
+    "RunFinished",
+    "RunStarted",
+    "Runner",
+    "RunnerEvent",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioFile",
+    "ScenarioFinished",
+    "ScenarioInputError",
+    "ScenarioReceiver",
+    "ScenarioResult",
+    "ScenarioStarted",
+    "SourceSpan",
+    "StatusChange",
+    "Step",
+    "StepFailed",
+    "SubscriptionSpec",
+    "discover",
+    "format_duration",
+    "keyword_filter",
+    "library_files",
+    "load_all",
+    "load_scenario",
+    "load_text",
+    "parse_duration",
+    "run_scenario",
+    "schema",
+]
+
+
+def test_public_names_are_pinned() -> None:
+    assert sorted(hooksim.scenarios.__all__) == sorted(PUBLIC)
+    for name in PUBLIC:
+        assert getattr(hooksim.scenarios, name, None) is not None, name
+
+
+def test_scenarios_import_nothing_above_them() -> None:
+    folder = Path(hooksim.scenarios.__file__).parent
+    above = re.compile(r"^\s*(from|import)\s+hooksim\.(reports|cli|_cli)", re.M)
+    assert [p.name for p in sorted(folder.glob("*.py")) if above.search(p.read_text())] == []
+
+
+def test_the_schema_knows_the_platforms_event_types_outcomes_and_settings() -> None:
+    definitions = schema()["$defs"]
+    assert definitions["eventType"]["enum"] == list(EVENT_TYPES)
+    outcomes = definitions["expectation"]["properties"]["attempts"]["properties"]["outcomes"]
+    assert outcomes["items"]["enum"] == [str(o) for o in Outcome]
+    assert set(definitions["settings"]["properties"]) == set(Settings.__dataclass_fields__)
