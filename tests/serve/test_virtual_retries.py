@@ -94,3 +94,15 @@ def test_virtual_runs_are_seeded(serve: Callable[..., ServedPlatform]) -> None:
     assert first.client.client_id == second.client.client_id
     assert first.client.secret == second.client.secret
     assert serve(clock="virtual", seed=6).client.secret != first.client.secret
+
+
+def test_only_the_virtual_clock_moves_on_request(serve: Callable[..., ServedPlatform]) -> None:
+    virtual, wall = serve(clock="virtual"), serve(clock="wall")
+    assert virtual.driver is None  # nothing but /_sim/clock/advance moves its time
+    assert wall.driver is not None and wall.driver.running
+    headers = {"Authorization": f"Bearer {token_for(wall)}", "User-Agent": "test"}
+    refused = requests.post(
+        wall.base_url + "/_sim/clock/advance", json={"seconds": 10}, headers=headers, timeout=10
+    )
+    assert refused.status_code == 409
+    assert "wall clock" in refused.json()["error"]["message"]
