@@ -67,6 +67,8 @@ def _expand(given: str) -> list[ScenarioFile]:
             (p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES),
             key=lambda p: p.relative_to(path).as_posix(),
         )
+        if not files:
+            raise ScenarioInputError(f"{given}: no scenario files (*.yaml, *.yml) in this folder")
         return [ScenarioFile(p, _display(str(p))) for p in files]
     name = given.replace("\\", "/").rstrip("/")
     if name == LIBRARY_PREFIX.rstrip("/"):

@@ -194,11 +194,12 @@ def _receiver(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
         if bad and args["signatures_valid"]:
             c.problems[-1] += f" ({len(bad)} of {len(from_platform)} requests did not verify)"
     if "headers" in args:
-        seen = {
+        values = {
             n: sorted({_header(r.headers, n) or "" for r in from_platform}) for n in args["headers"]
         }
         wanted_headers = {n: [v] for n, v in args["headers"].items()}
-        c.compare("headers", args["headers"], seen, bool(from_platform) and seen == wanted_headers)
+        ok = bool(from_platform) and values == wanted_headers
+        c.compare("headers", args["headers"], values, ok)
     if "method" in args:
         methods = sorted({r.method for r in from_platform})
         c.compare("method", args["method"], methods, methods == [args["method"]])

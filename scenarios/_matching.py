@@ -17,7 +17,7 @@ class _Missing:
 
 MISSING: Any = _Missing()
 _MATCHERS = ("$length", "$contains", "$matches", "$present", "$type")
-_TYPES = {
+_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "number": (int, float),
     "integer": int,

@@ -26,6 +26,7 @@ from ._results import (
     ScenarioFinished,
     ScenarioResult,
     ScenarioStarted,
+    Status,
     StatusChange,
 )
 from ._steps import run_step
@@ -62,6 +63,7 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None) -> ScenarioResu
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{os.path.basename(frame.filename)}:{frame.lineno}"
         error = f"internal error in hooksim ({where}): {type(exc).__name__}: {exc}"
+    status: Status
     if error is not None:
         status = "error"
     elif all(result.passed for result in ctx.results):

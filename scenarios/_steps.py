@@ -62,8 +62,8 @@ def _publish(ctx: RunContext, step: Step) -> None:
     args = step.args
     env = ctx.environment_id
     overrides = dict(args["overrides"] or {})
+    ids: list[str] = []
     if args["ids"]:
-        ids = []
         for event_id in args["ids"]:
             events = ctx.platform.publish(
                 env, args["type"], overrides={**overrides, "id": event_id}

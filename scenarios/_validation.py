@@ -150,8 +150,8 @@ def _explain(error: ValidationError, document: Document) -> list[Problem]:
     if kind == "uniqueItems":
         return [document.problem(path, "expected every item to be different")]
     if kind == "minProperties":
-        allowed = ", ".join(sub.get("properties", {}))
-        return [document.problem(path, f"expected at least one of: {allowed}")]
+        keys = ", ".join(sub.get("properties", {}))
+        return [document.problem(path, f"expected at least one of: {keys}")]
     if kind in ("minLength", "maxLength"):
         return [document.problem(path, f"expected {expected or error.message}")]
     if kind == "propertyNames":

@@ -100,6 +100,9 @@ def test_an_invalid_scenario_exits_2_with_file_line_column(cli, write) -> None:
         (("library/no-such-scenario.yaml",), "no such file or folder"),
         (("-k", "nothing-matches-this"), "no scenario matches"),
         (("-k", "and or"), "unexpected 'and'"),
+        (("-k", "(outage"), "the expression ends too early"),
+        (("-k", "(outage))"), "unexpected ')'"),
+        ((".",), ".: no scenario files (*.yaml, *.yml) in this folder"),
     ],
 )
 def test_bad_input_exits_2(cli, args: tuple[str, ...], message: str) -> None:
