@@ -108,12 +108,14 @@ class RunContext:
         try:
             return self.subscriptions[name]
         except KeyError:
-            where = span.label() if span is not None else "expectation"
+            where = f"{span.label()}: " if span is not None else ""
             raise StepFailed(
-                f"{where}: subscription {name!r} was never created (did its subscribe step fail?)"
+                f"{where}subscription {name!r} was never created (did its subscribe step fail?)"
             ) from None
 
-    def register_subscription(self, name: str | None, data: dict[str, Any], receiver: str | None):
+    def register_subscription(
+        self, name: str | None, data: dict[str, Any], receiver: str | None
+    ) -> None:
         sub_id = str(data["id"])
         if name is not None:
             self.subscriptions[name] = sub_id

@@ -8,10 +8,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from hooksim.simulator import DeliveryState, NotFound
+from hooksim.simulator import DeliveryState, HooksimError, NotFound
 
 from ._context import RunContext
 from ._durations import format_duration
+from ._errors import StepFailed
 from ._matching import MISSING, is_matcher, lookup, matches, same_times, shown
 from ._model import Expectation
 from ._receivers import Received
@@ -55,7 +56,11 @@ def check(ctx: RunContext, expectation: Expectation) -> None:
     """Check one expectation now and record its result on the context."""
     comparison = _Comparison()
     args = expectation.args
-    subject = _CHECKS[expectation.kind](ctx, args, comparison)
+    try:
+        subject = _CHECKS[expectation.kind](ctx, args, comparison)
+    except (StepFailed, HooksimError) as exc:  # e.g. a subscription whose creation was refused
+        comparison.fail(str(exc) if isinstance(exc, StepFailed) else exc.message)
+        subject = expectation.kind
     description = expectation.description or _describe(expectation.kind, subject, args)
     ctx.results.append(
         ExpectationResult(

@@ -190,3 +190,24 @@ def test_expectations_run_when_they_are_written() -> None:
         """
     )
     assert [(e.t, e.passed) for e in result.expectations] == [(20.0, True), (40.0, True)]
+
+
+def test_an_expectation_about_a_subscription_that_was_refused_fails_in_place() -> None:
+    result = run_text(
+        """
+        name: refused
+        steps:
+          - subscribe: {as: bad, url: "ftp://example.test/", types: [card-published]}
+        expect:
+          - response: {of: bad, status: 400}
+          - subscription: {name: bad, status: active}
+        """
+    )
+    assert result.status == "failed"
+    assert result.error is None
+    ok, refused = result.expectations
+    assert ok.passed and not refused.passed
+    assert refused.message == (
+        "subscription 'bad' was never created (did its subscribe step fail?)"
+    )
+    assert refused.source is not None and refused.source.line == 6
