@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 .venv: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/hooksim serve --clock virtual
+	$(BIN)/hooksim run
 
 serve: $(STAMP)
 	$(BIN)/hooksim serve
