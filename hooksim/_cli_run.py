@@ -60,6 +60,8 @@ def run(
     console = Console()
     errors = Console(stderr=True)
     try:
+        if Path(report_dir).exists() and not Path(report_dir).is_dir():
+            raise ScenarioInputError(f"--report {report_dir}: exists and is not a folder")
         scenarios = load_all(discover(paths))
         if keyword is not None:
             selected = keyword_filter(keyword)
@@ -81,7 +83,11 @@ def run(
     ]
     if junit_path:
         consumers.append(JUnitWriter(junit_path))
-    finished = Runner(consumers).run(scenarios, seed=seed, fail_fast=fail_fast)
+    try:
+        finished = Runner(consumers).run(scenarios, seed=seed, fail_fast=fail_fast)
+    except OSError as exc:  # a report or results file that cannot be written
+        errors.print(f"cannot write the results: {exc}", markup=False, highlight=False)
+        raise SystemExit(2) from None
     if html.path is not None:
         console.print(f"Report: {html.path}", markup=False, highlight=False)
     raise SystemExit(0 if finished.passed else 1)

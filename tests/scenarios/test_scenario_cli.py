@@ -112,6 +112,17 @@ def test_bad_input_exits_2(cli, args: tuple[str, ...], message: str) -> None:
     assert "Traceback" not in result.output
 
 
+def test_output_that_cannot_be_written_exits_2(cli, write) -> None:
+    write("ok.yaml", PASSING)
+    result = cli("ok.yaml", "--report", "ok.yaml")
+    assert result.exit_code == 2
+    assert "--report ok.yaml: exists and is not a folder" in result.stderr
+    result = cli("ok.yaml", "--json", "ok.yaml/results.json")
+    assert result.exit_code == 2
+    assert "cannot write the results" in result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_k_selects_and_fail_fast_stops(cli, write) -> None:
     write("s/1-fails.yaml", FAILING)
     write("s/2-passes.yaml", PASSING)
