@@ -4,6 +4,7 @@ as the simulation's own controls."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -201,9 +202,10 @@ def _credential(ctx: RunContext, step: Step) -> None:
 
 
 def _token(ctx: RunContext, step: Step) -> None:
-    import base64
-
-    client_id, secret = ctx.credentials[step.args["credential"]]
+    credential = step.args["credential"]
+    if credential not in ctx.credentials:
+        raise StepFailed(f"{step.span.label()}: credential {credential!r} was never created")
+    client_id, secret = ctx.credentials[credential]
     if step.args["secret"] is not None:
         secret = step.args["secret"]
     basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
@@ -224,7 +226,7 @@ def _api(ctx: RunContext, step: Step) -> None:
     response = ctx.api.call(
         args["method"],
         _placeholders(ctx, args["path"], step),
-        token=ctx.tokens[args["token"]] if args["token"] else None,
+        token=_token_value(ctx, step),
         role=args["role"],
         body=_placeholders(ctx, args["body"], step),
         has_body=args["has_body"],
@@ -233,6 +235,15 @@ def _api(ctx: RunContext, step: Step) -> None:
     )
     if args["label"]:
         ctx.responses[args["label"]] = response
+
+
+def _token_value(ctx: RunContext, step: Step) -> str | None:
+    label = step.args["token"]
+    if label is None:
+        return None
+    if label not in ctx.tokens:
+        raise StepFailed(f"{step.span.label()}: token {label!r} was never issued")
+    return ctx.tokens[label]
 
 
 _PLACEHOLDER = re.compile(r"\{(env|subscription\.[^{}]+|event\.[^{}]+)\}")
