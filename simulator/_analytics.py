@@ -117,7 +117,9 @@ def ended_hours(first: int, last: int, now: float) -> range:
 
 
 def hour_key(end_hour: int) -> str:
-    return (_EPOCH + timedelta(hours=end_hour)).strftime("%Y-%m-%dT%H")
+    # Not strftime: %Y does not pad years before 1000 to four digits on every platform.
+    moment = _EPOCH + timedelta(hours=end_hour)
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}"
 
 
 @dataclass(frozen=True, slots=True)

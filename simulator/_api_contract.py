@@ -44,6 +44,8 @@ class Operation:
     body_media_type: str | None
     body_required: bool
     body_validator: Draft202012Validator | None
+    #: Top-level body fields typed integer: an integral float (3.0) there is taken as 3.
+    body_integers: frozenset[str]
     query_names: tuple[str, ...]
     query_types: Mapping[str, str]
     query_validator: Draft202012Validator | None
@@ -82,10 +84,17 @@ class Contract:
         auth = "none" if not schemes else "basic" if schemes == {"clientBasic"} else "bearer"
         body_media_type = None
         body_validator = None
+        body_integers: frozenset[str] = frozenset()
         body = spec.get("requestBody")
         if body is not None:
             body_media_type, media = next(iter(body["content"].items()))
             body_validator = self._validator(media["schema"])
+            properties = self._resolve(media["schema"]).get("properties", {})
+            body_integers = frozenset(
+                name
+                for name, schema in properties.items()
+                if "integer" in _types(self._resolve(schema).get("type"))
+            )
         query = [p for p in parameters if p["in"] == "query"]
         query_schema = {
             "type": "object",
@@ -103,6 +112,7 @@ class Contract:
             body_media_type=body_media_type,
             body_required=bool(body and body.get("required")),
             body_validator=body_validator,
+            body_integers=body_integers,
             query_names=tuple(p["name"] for p in query),
             query_types={p["name"]: self._resolve(p["schema"]).get("type", "") for p in query},
             query_validator=self._validator(query_schema) if query else None,
@@ -163,12 +173,27 @@ class Contract:
 
     @staticmethod
     def body(operation: Operation, document: Any) -> Any:
-        """Check a parsed body against the operation's schema."""
+        """Check a parsed body against the operation's schema.
+
+        JSON Schema counts 3.0 as an integer; the engine wants an int, so integral floats in
+        integer fields are handed on as ints.
+        """
         assert operation.body_validator is not None
         error = best_match(operation.body_validator.iter_errors(document))
         if error is not None:
             raise _invalid(error, "")
+        if isinstance(document, dict) and operation.body_integers:
+            document = {
+                name: int(value)
+                if name in operation.body_integers and isinstance(value, float)
+                else value
+                for name, value in document.items()
+            }
         return document
+
+
+def _types(declared: Any) -> list[Any]:
+    return declared if isinstance(declared, list) else [declared]
 
 
 def _segments(template: str) -> tuple[str | None, ...]:

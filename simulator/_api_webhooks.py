@@ -7,8 +7,7 @@ reserved headers, the 100-subscription cap) and answers with errors that say wha
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from werkzeug.wrappers import Response
@@ -20,18 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = ["HANDLERS"]
 
-# Fields the contract types as integers; JSON writers that send 3.0 for 3 are met halfway.
-_INTEGER_FIELDS = ("maxRetries", "cardTemplateId", "actionFlowConfigId")
-
-
-def _whole_numbers(body: Mapping[str, Any]) -> dict[str, Any]:
-    clean = dict(body)
-    for name in _INTEGER_FIELDS:
-        value = clean.get(name)
-        if isinstance(value, float) and value.is_integer():
-            clean[name] = int(value)
-    return clean
-
 
 def _ids(call: Call) -> tuple[str, str]:
     return call.path["environmentId"], call.path["id"]
@@ -40,7 +27,7 @@ def _ids(call: Call) -> tuple[str, str]:
 def create_webhook(call: Call) -> Response:
     environment_id = call.path["environmentId"]
     with call.platform.lock:
-        subscription = call.platform.subscribe(environment_id, _whole_numbers(call.body))
+        subscription = call.platform.subscribe(environment_id, call.body)
         data = subscription.to_api()
     location = f"/v1/{quote(environment_id, safe='')}/webhook/{quote(subscription.id, safe='')}"
     return json_response({"data": data}, 201, {"Location": location})
@@ -61,9 +48,7 @@ def get_webhook(call: Call) -> Response:
 def update_webhook(call: Call) -> Response:
     environment_id, subscription_id = _ids(call)
     with call.platform.lock:
-        subscription = call.platform.update_subscription(
-            environment_id, subscription_id, _whole_numbers(call.body)
-        )
+        subscription = call.platform.update_subscription(environment_id, subscription_id, call.body)
         data = subscription.to_api()
     return json_response({"data": data})
 

@@ -176,3 +176,20 @@ def test_environments_keep_their_own_events(api: Api) -> None:
         ).status_code
         == 404
     )
+
+
+def test_keys_of_early_years_keep_four_digits(api: Api) -> None:
+    # Found by schemathesis: strftime's %Y does not pad years before 1000.
+    data = _batched(api, "0022-01-22T00:00:00Z", "0022-01-22T02:00:00Z")
+    assert list(data) == ["0022-01-22T01", "0022-01-22T02"]
+
+
+def test_urls_point_at_the_host_the_caller_used(api: Api) -> None:
+    _publish_at(api.platform, [60])
+    api.platform.advance(3600)
+    response = api.get(
+        f"{BATCHED}?from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z",
+        base_url="http://hooksim.example:8080",
+    )
+    [url] = response.json["data"]["2026-01-01T01"]
+    assert url.startswith("http://hooksim.example:8080/_analytics/files/")
