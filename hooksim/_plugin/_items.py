@@ -1,0 +1,158 @@
+"""YAML scenarios as pytest items (pytest's documented non-python-tests pattern).
+
+One file is one scenario, hence one item. An invalid file is a collection error naming
+`file:line:column` and what was expected; a failed scenario shows the YAML lines of each failed
+expectation, expected and actual, and the command that reproduces it, without a Python
+traceback. Each result also goes to the session report (`--hooksim-report`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ._report import REPORT_KEY
+
+if TYPE_CHECKING:
+    from hooksim.scenarios import ExpectationResult, Scenario, ScenarioResult
+
+__all__ = ["ScenarioFailed", "ScenarioFile", "ScenarioItem", "format_failure"]
+
+#: Attempts of the delivery log a failure shows (the report has them all).
+LOG_ROWS = 20
+
+
+class ScenarioFailed(Exception):
+    """A scenario ran and did not pass (an expectation failed, or a step could not run)."""
+
+    def __init__(self, result: ScenarioResult) -> None:
+        super().__init__(f"scenario {result.name!r} {result.status}")
+        self.result = result
+
+
+def display_path(path: Path, config: pytest.Config) -> str:
+    """The file as results name it: relative to where pytest was invoked, so the reproduce
+    command works from there."""
+    try:
+        text = os.path.relpath(path, config.invocation_params.dir)
+    except ValueError:  # another drive on Windows
+        return path.name
+    return Path(text).as_posix()
+
+
+class ScenarioFile(pytest.File):
+    """A scenario file; loading it checks it (schema, references) before anything runs."""
+
+    def collect(self) -> Iterator[ScenarioItem]:
+        from hooksim.scenarios import ScenarioInputError, load_scenario
+
+        try:
+            scenario = load_scenario(self.path, display_path(self.path, self.config))
+        except ScenarioInputError as exc:
+            count = max(1, len(exc.problems))
+            raise self.CollectError(
+                f"invalid hooksim scenario ({count} problem{'s' * (count != 1)}):\n{exc.message}"
+            ) from None
+        yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+
+
+class ScenarioItem(pytest.Item):
+    """One scenario, run on a fresh platform with a virtual clock (`hooksim run` semantics)."""
+
+    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.result: ScenarioResult | None = None
+        self.add_marker("hooksim")
+        # `-k RETRY-SCHEDULE` selects the scenarios that cover a contract clause.
+        self.extra_keyword_matches.update(scenario.clauses)
+
+    def runtest(self) -> None:
+        from hooksim.scenarios import run_scenario
+
+        result = run_scenario(self.scenario, seed=self.config.getoption("hooksim_seed", None))
+        self.result = result
+        self.user_properties.append(("hooksim_seed", result.seed))
+        self.user_properties.append(("hooksim_reproduce", result.reproduce))
+        report = self.config.stash.get(REPORT_KEY, None)
+        if report is not None:
+            report.record(self, result)
+        if not result.passed:
+            raise ScenarioFailed(result)
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,
+    ) -> Any:
+        if isinstance(excinfo.value, ScenarioFailed):
+            return format_failure(excinfo.value.result)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"hooksim scenario: {self.name}"
+
+
+# the failure text --------------------------------------------------------------------------
+def format_failure(result: ScenarioResult) -> str:
+    """What pytest prints for a failed scenario: no Python traceback, the YAML instead."""
+    lines = [f"hooksim scenario {result.name!r} {result.status} ({result.file})"]
+    if result.error:
+        lines += ["", f"error: {result.error}"]
+    for expectation in result.expectations:
+        if not expectation.passed:
+            lines += ["", *_expectation(expectation)]
+    if result.attempts:
+        lines += ["", *_log(result)]
+    lines += ["", f"Reproduce: {result.reproduce}"]
+    return "\n".join(lines)
+
+
+def _expectation(e: ExpectationResult) -> list[str]:
+    lines = [f"x {e.description}  (checked at {_offset(e.t)})"]
+    if e.source is not None:
+        lines.append(f"  {e.source.label()}:")
+        width = len(str(e.source.end_line))
+        for number, text in enumerate(e.source.text.splitlines(), e.source.line):
+            lines.append(f"  {number:>{width}} | {text}")
+    lines.append(f"  expected: {_value(e.expected)}")
+    lines.append(f"  actual:   {_value(e.actual)}")
+    if e.message:
+        lines.append(f"  {e.message}")
+    return lines
+
+
+def _log(result: ScenarioResult) -> list[str]:
+    rows = result.attempts
+    lines = [f"Delivery log ({len(rows)} attempt{'s' * (len(rows) != 1)}):"]
+    for row in rows[:LOG_ROWS]:
+        what = f"attempt {row.attempt}" if row.kind == "delivery" else f"{row.kind} #{row.attempt}"
+        status = f"{row.status_code} " if row.status_code is not None else ""
+        lines.append(
+            f"  {_offset(row.t):>12}  {what:<13} {row.event_id} -> {row.subscription}: "
+            f"{status}{row.outcome}"
+        )
+    if len(rows) > LOG_ROWS:
+        lines.append(f"  ... {len(rows) - LOG_ROWS} more (see --hooksim-report DIR)")
+    return lines
+
+
+def _value(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _offset(seconds: float) -> str:
+    millis = round(abs(seconds) * 1000)
+    whole, ms = divmod(millis, 1000)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{'-' if seconds < 0 else '+'}{hours}:{minutes:02d}:{secs:02d}"
+    return text + (f".{ms:03d}" if ms else "")

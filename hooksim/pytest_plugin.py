@@ -1,0 +1,115 @@
+"""hooksim's pytest plugin, registered through the `pytest11` entry point: installing hooksim
+is enough.
+
+pytest imports this module at the start of every run of every project that has hooksim
+installed, so it stays small and imports nothing heavy: the fixtures (`hooksim._plugin._fixtures`)
+import the simulator only when a test uses one, and scenario files are loaded only when a file
+matches `hooksim_scenario_patterns`.
+
+Options: `--hooksim-report DIR`, `--hooksim-seed N`. Ini: `hooksim_scenario_patterns`.
+Markers: `hooksim` (scenario items), `hooksim_settings(**changes)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from hooksim._plugin._items import ScenarioFile
+
+pytest_plugins = ["hooksim._plugin._fixtures"]
+
+#: Files collected as YAML scenarios unless the `hooksim_scenario_patterns` ini option says.
+DEFAULT_SCENARIO_PATTERNS = ("scenario_*.yaml", "*.scenario.yaml")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, not {text!r}")
+    return value
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("hooksim", "hooksim (Atomic webhooks simulation)")
+    group.addoption(
+        "--hooksim-report",
+        dest="hooksim_report",
+        metavar="DIR",
+        default=None,
+        help="write the HTML conformance report (index.html) and results.json of the "
+        "session's YAML scenarios into DIR, as `hooksim run --report DIR` does",
+    )
+    group.addoption(
+        "--hooksim-seed",
+        dest="hooksim_seed",
+        metavar="N",
+        type=_seed,
+        default=None,
+        help="seed for hooksim platforms (the hooksim_seed fixture) and for scenarios that "
+        "name none (default: 0)",
+    )
+    parser.addini(
+        "hooksim_scenario_patterns",
+        type="args",
+        default=list(DEFAULT_SCENARIO_PATTERNS),
+        help="glob patterns of files collected as hooksim YAML scenarios "
+        f"(default: {' '.join(DEFAULT_SCENARIO_PATTERNS)}; empty: none)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "hooksim: a hooksim YAML scenario (set on items collected from scenario files)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "hooksim_settings(settings=None, **changes): delivery settings for this test's "
+        "hooksim_platform, applied over the hooksim_settings fixture "
+        "(e.g. retry_base=1, disable_threshold=3)",
+    )
+    directory = config.getoption("hooksim_report", None)
+    if directory:
+        from hooksim._plugin._report import REPORT_KEY, SessionReport
+
+        report = SessionReport(config, directory)
+        config.stash[REPORT_KEY] = report
+        config.pluginmanager.register(report, "hooksim-report")
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    parts = []
+    seed = config.getoption("hooksim_seed", None)
+    if seed is not None:
+        parts.append(f"seed {seed}")
+    directory = config.getoption("hooksim_report", None)
+    if directory:
+        parts.append(f"report {directory}")
+    return f"hooksim: {', '.join(parts)}" if parts else None
+
+
+def _matches(path: Path, patterns: list[str]) -> bool:
+    posix = path.as_posix()
+    for pattern in patterns:
+        if "/" in pattern:
+            if fnmatch.fnmatch(posix, pattern if pattern.startswith("*") else "*/" + pattern):
+                return True
+        elif fnmatch.fnmatch(path.name, pattern):
+            return True
+    return False
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
+    if not _matches(file_path, parent.config.getini("hooksim_scenario_patterns")):
+        return None
+    from hooksim._plugin._items import ScenarioFile
+
+    return ScenarioFile.from_parent(parent, path=file_path)
