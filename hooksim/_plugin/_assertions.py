@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from hooksim.simulator import AttemptRecord, Event, NotFound, Subscription
 
@@ -32,9 +32,9 @@ __all__ = [
 #: Rows of the delivery log a message shows (the most recent when there are more).
 MAX_ROWS = 30
 
-Target = ScriptedReceiver | MountedURL | HooksimPlatform
-Effects = Mapping[str, int] | Callable[[], Mapping[str, int]]
-SubscriptionRef = Subscription | Mapping[str, Any] | str
+Target: TypeAlias = ScriptedReceiver | MountedURL | HooksimPlatform
+Effects: TypeAlias = Mapping[str, int] | Callable[[], Mapping[str, int]]
+SubscriptionRef: TypeAlias = Subscription | Mapping[str, Any] | str
 
 
 class DeliveryAssertionError(AssertionError):

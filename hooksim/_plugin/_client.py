@@ -8,6 +8,7 @@ envelope's `data`; the raw methods (`get`, `post`, ...) return every answer as i
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -190,7 +191,7 @@ class HooksimClient:
     # simulation control ----------------------------------------------------------------
     def publish(
         self, event_type: str, *, count: int = 1, overrides: Mapping[str, Any] | None = None
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         """POST /_sim/events; returns the published events' ids."""
         body: dict[str, Any] = {"environmentId": self.environment_id, "type": event_type}
         if count != 1:
@@ -210,7 +211,7 @@ class HooksimClient:
 
     def deliveries(
         self, *, subscription: str | Mapping[str, Any] | None = None, event: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """GET /_sim/deliveries: the delivery log, oldest first."""
         query = {
             "environmentId": self.environment_id,

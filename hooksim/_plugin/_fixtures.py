@@ -146,7 +146,8 @@ def hooksim_receiver(hooksim_platform: HooksimPlatform) -> Callable[..., Scripte
     verify_signatures=True, respond=None, name=None)`: `status` may be a sequence answered in
     turn (the last repeats); `latency` is virtual seconds (beyond the timeout: a timeout);
     `down_until` refuses connections until that offset (`"45m"`); `respond(n, request)`
-    returns a status or a `Behaviour` and overrides the rest.
+    returns a status or a `Behaviour` and overrides the rest. `receiver.script(...)` changes
+    the script mid-test; `.requests`, `.processed_ids` and `.copies_of(id)` tell what came.
 
     Example::
 

@@ -8,7 +8,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from hooksim.simulator import Behaviour, ReceivedRequest, RecordingReceiver, Subscription
 
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 __all__ = ["ScriptedReceiver"]
 
 #: What `respond` and status sequences may give for one request.
-Answer = int | Behaviour
-Respond = Callable[[int, ReceivedRequest], Answer]
+Answer: TypeAlias = int | Behaviour
+Respond: TypeAlias = Callable[[int, ReceivedRequest], Answer]
 
 
 class ScriptedReceiver:
@@ -63,7 +63,7 @@ class ScriptedReceiver:
         self.latency = 0.0
         self.down_until: float | None = None
         self.respond: Respond | None = None
-        self.set(status=status, latency=latency, down_until=down_until, respond=respond)
+        self.script(status=status, latency=latency, down_until=down_until, respond=respond)
         self._recording = RecordingReceiver(
             respond=self._behaviour,
             dedupe=dedupe,
@@ -75,7 +75,7 @@ class ScriptedReceiver:
     def __repr__(self) -> str:
         return f"<ScriptedReceiver {self.name} {self.url}: {len(self.requests)} requests>"
 
-    def set(
+    def script(
         self,
         *,
         status: Answer | Sequence[Answer] | None = None,

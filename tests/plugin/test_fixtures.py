@@ -161,11 +161,11 @@ def test_a_receivers_script_can_change_mid_test(hooksim_platform, hooksim_receiv
     receiver = hooksim_receiver(status=503)
     receiver.subscribe()
     hooksim_platform.publish()
-    receiver.set(status=[Behaviour(202), 500])
+    receiver.script(status=[Behaviour(202), 500])
     hooksim_platform.advance(10)
     assert [r.status for r in receiver.requests] == [503, 202]
     with pytest.raises(ValueError, match="HTTP status"):
-        receiver.set(status=99)
+        receiver.script(status=99)
     with pytest.raises(ValueError, match="already a receiver named"):
         hooksim_platform.receiver(name=receiver.name)
 
