@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 
 from hooksim.simulator import AttemptRecord, Event, NotFound, Subscription
 
-from ._harness import HooksimPlatform, MountedURL, event_id, request_body
+from ._harness import HooksimPlatform, MountedURL, event_id
 from ._receiver import ScriptedReceiver
 
 __all__ = [
@@ -421,8 +421,3 @@ def assert_attempt_times(
 
 def _seconds_list(values: Sequence[float]) -> str:
     return "[" + ", ".join(f"{v:g}" for v in values) + "]"
-
-
-def body_of(record: AttemptRecord) -> dict[str, Any]:
-    """The JSON body the platform sent in one attempt (empty when it was not kept)."""
-    return request_body(record)

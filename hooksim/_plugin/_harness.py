@@ -8,7 +8,6 @@ real HTTP through the platform's HTTP transport.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from hooksim.simulator import (
     Delivery,
     Event,
     InProcessTransport,
+    NotFound,
     OutgoingRequest,
     Platform,
     Settings,
@@ -340,7 +340,7 @@ class HooksimPlatform:
     def secret_for(self, webhook_id: str) -> str | None:
         try:
             return self.platform.subscription(self.environment_id, webhook_id).secret
-        except Exception:
+        except NotFound:
             return None
 
     def _on_signal(self, signal: Signal) -> None:
@@ -398,11 +398,3 @@ def _host(name: str, number: int) -> str:
 
 def _same_url(sent: str, target: str) -> bool:
     return sent == target or sent.rstrip("/") == target.rstrip("/")
-
-
-def request_body(record: AttemptRecord) -> dict[str, Any]:
-    try:
-        body = json.loads(record.body)
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
