@@ -60,7 +60,7 @@ def analytics_file(call: Call) -> Response:
     media_type = FORMATS[ref.format][0]
     response = Response(body, status=200, mimetype=media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{ref.filename}"'
-    response.headers["Cache-Control"] = "private, max-age=900"
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

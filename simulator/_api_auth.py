@@ -120,7 +120,9 @@ def delete_credential(call: Call) -> Response:
     platform = call.platform
     with platform.lock:
         platform.auth.delete_client(call.path["environmentId"], call.path["clientId"])
-    return Response(status=204)
+    response = Response(status=204)
+    del response.headers["Content-Type"]  # no body, so no media type
+    return response
 
 
 def _q(text: str) -> str:

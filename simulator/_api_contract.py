@@ -42,7 +42,6 @@ class Operation:
     auth: str
     role: str | None
     body_media_type: str | None
-    body_required: bool
     body_validator: Draft202012Validator | None
     #: Top-level body fields typed integer: an integral float (3.0) there is taken as 3.
     body_integers: frozenset[str]
@@ -77,8 +76,8 @@ class Contract:
 
     def _operation(self, template: str, method: str, item: dict[str, Any]) -> Operation:
         spec = item[method]
-        parameters = [self._deref(p) for p in item.get("parameters", [])]
-        parameters += [self._deref(p) for p in spec.get("parameters", [])]
+        parameters = [self._resolve(p) for p in item.get("parameters", [])]
+        parameters += [self._resolve(p) for p in spec.get("parameters", [])]
         security = spec.get("security", self.document.get("security", []))
         schemes = {name for requirement in security for name in requirement}
         auth = "none" if not schemes else "basic" if schemes == {"clientBasic"} else "bearer"
@@ -110,7 +109,6 @@ class Contract:
             auth=auth,
             role=spec.get("x-hooksim-role"),
             body_media_type=body_media_type,
-            body_required=bool(body and body.get("required")),
             body_validator=body_validator,
             body_integers=body_integers,
             query_names=tuple(p["name"] for p in query),
@@ -125,8 +123,6 @@ class Contract:
                 target = target[part]
             node = target
         return node
-
-    _deref = _resolve
 
     # routing ------------------------------------------------------------------------
     def route(self, raw_path: str, method: str) -> tuple[Operation, dict[str, str]]:

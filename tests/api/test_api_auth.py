@@ -198,6 +198,7 @@ def test_credentials_api_creates_and_deletes_clients(api: Api) -> None:
     # ...until they are deleted, which also ends their tokens.
     deleted = api.delete(f"/v1/{ENV}/credentials/{data['clientId']}", token=admin)
     assert deleted.status_code == 204 and deleted.get_data() == b""
+    assert "Content-Type" not in deleted.headers
     assert api.get(f"/v1/{ENV}/webhook", token=token).status_code == 401
     again = api.delete(f"/v1/{ENV}/credentials/{data['clientId']}", token=admin)
     assert again.status_code == 404
