@@ -2,12 +2,15 @@
 
 Token lifetimes follow their own clock (a wall clock by default), separate from the clock that
 drives deliveries, so that advancing simulated hours never expires a caller's token.
+Clients are kept in the platform's store (they outlive a restart on a durable store); tokens
+live in memory only: after a restart callers ask for a new one with their credentials.
 """
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from typing import Protocol
 
 from ._clock import Clock
 from ._errors import Forbidden, InvalidInput, NotFound, Unauthorized
@@ -36,11 +39,22 @@ class Token:
     expires_at: float
 
 
+class ClientStore(Protocol):
+    """Where clients outlive the process (the platform's store)."""
+
+    def api_clients(self) -> list[ApiClient]: ...
+    def save_client(self, client: ApiClient) -> None: ...
+    def delete_client(self, client_id: str) -> None: ...
+
+
 class Authority:
-    def __init__(self, ids: IdSource, clock: Clock) -> None:
+    def __init__(self, ids: IdSource, clock: Clock, store: ClientStore | None = None) -> None:
         self._ids = ids
         self.clock = clock
-        self._clients: dict[str, ApiClient] = {}
+        self._store = store
+        self._clients: dict[str, ApiClient] = {
+            client.client_id: client for client in (store.api_clients() if store else ())
+        }
         self._tokens: dict[str, Token] = {}
 
     def create_client(
@@ -61,6 +75,8 @@ class Authority:
             return existing
         client = ApiClient(client_id, secret or self._ids.token(24), role, environment_id)
         self._clients[client_id] = client
+        if self._store is not None:
+            self._store.save_client(client)
         return client
 
     def delete_client(self, environment_id: str, client_id: str) -> None:
@@ -68,6 +84,8 @@ class Authority:
         if client is None or client.environment_id != environment_id:
             raise NotFound(f"no credential {client_id!r} in environment {environment_id!r}")
         del self._clients[client_id]
+        if self._store is not None:
+            self._store.delete_client(client_id)
         for value in [v for v, t in self._tokens.items() if t.client_id == client_id]:
             del self._tokens[value]
 

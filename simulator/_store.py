@@ -1,23 +1,33 @@
 """Where the platform keeps its state. `MemoryStore` is for simulations and tests.
 
 The engine owns the rules; the store only keeps records and the indexes the engine needs to
-find them without scanning (pending deliveries per subscription, events per hour).
+find them without scanning (pending deliveries per subscription, events per hour). The
+interface is `Store` (`_storage.py`); here the live objects are the state, so the save points,
+transactions and resuming are no-ops (`SqliteStore` adds durability on top of this class).
 """
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 
+from ._auth import ApiClient
+from ._clock import Clock
 from ._errors import NotFound
 from ._models import AttemptRecord, Delivery, Environment, Event, Subscription
+from ._storage import Resume
 
 __all__ = ["MemoryStore"]
 
 HOUR = 3600
+_NO_TRANSACTION: AbstractContextManager[None] = nullcontext()
 
 
 class MemoryStore:
+    durable = False
+
     def __init__(self) -> None:
         self.environments: dict[str, Environment] = {}
         self._subscriptions: dict[str, dict[str, Subscription]] = {}
@@ -103,3 +113,39 @@ class MemoryStore:
 
     def attempts(self, env_id: str) -> list[AttemptRecord]:
         return self._log[env_id]
+
+    # save points, transactions, resuming: the live objects are the state ----------------
+    def save_environment(self, environment: Environment) -> None:
+        pass
+
+    def save_subscription(self, subscription: Subscription) -> None:
+        pass
+
+    def save_delivery(self, delivery: Delivery, due_at: float, order: int) -> None:
+        pass
+
+    def attempt_sent(
+        self, delivery: Delivery, scheduled_at: float, started_at: float, request_id: str
+    ) -> None:
+        pass
+
+    def api_clients(self) -> list[ApiClient]:
+        return []  # the Authority keeps its clients
+
+    def save_client(self, client: ApiClient) -> None:
+        pass
+
+    def delete_client(self, client_id: str) -> None:
+        pass
+
+    def transaction(self, *, sync: bool = True) -> AbstractContextManager[None]:
+        return _NO_TRANSACTION
+
+    def flush(self) -> None:
+        pass
+
+    def resume(self, clock: Clock, rng: random.Random | None) -> Resume | None:
+        return None
+
+    def close(self) -> None:
+        pass
