@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 __all__ = ["DEFAULT_START", "Clock", "VirtualClock", "WallClock", "format_time", "parse_time"]
@@ -74,6 +75,9 @@ class WallClock:
         return "WallClock()"
 
 
+# Cached: every event of a bulk publish carries the same instant (three times), and each
+# formatting costs as much as signing a body.
+@lru_cache(maxsize=1024)
 def format_time(ts: float) -> str:
     """ISO-8601 UTC with milliseconds, the format the seed's examples use."""
     moment = datetime.fromtimestamp(ts, tz=UTC)

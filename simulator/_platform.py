@@ -18,6 +18,7 @@ from hooksim.contracts._signing import sign
 
 from ._auth import Authority
 from ._clock import Clock, VirtualClock, WallClock
+from ._encoding import encoded_data
 from ._errors import Conflict, InvalidInput, NotFound
 from ._events import EVENT_TYPES, make_event_data
 from ._ids import IdSource
@@ -31,6 +32,7 @@ from ._models import (
     Subscription,
 )
 from ._retry import next_retry_at
+from ._routes import Routes
 from ._scheduler import Scheduler, Timer
 from ._settings import Settings
 from ._signals import (
@@ -95,6 +97,7 @@ class Platform:
         self.keep_bodies = keep_bodies
         self.scheduler = Scheduler()
         self._listeners: list[Listener] = []
+        self._routes = Routes(self.store)
         self._lock = threading.RLock()
         self._work_added = threading.Condition(self._lock)
         self._timers: dict[tuple[str, str], Timer] = {}
@@ -112,6 +115,8 @@ class Platform:
         self._listeners.remove(listener)
 
     def _emit(self, signal: Signal) -> None:
+        if isinstance(signal, SubscriptionChanged):
+            self._routes.clear()  # every change to a subscription is announced here
         for listener in self._listeners:
             listener(signal)
 
@@ -161,7 +166,7 @@ class Platform:
                 environment_id=env_id,
                 types=fields["types"],
                 url=fields["url"],
-                secret=self.ids.uuid(),
+                secret=self.ids.secret_uuid(),
                 created=now,
                 updated=now,
                 headers=fields.get("headers", {}),
@@ -332,12 +337,11 @@ class Platform:
         event = Event(event_id, env_id, str(data["analyticsEvent"]), data, now)
         self.store.add_event(event)
         self._emit(EventPublished(event))
-        for subscription in self.store.subscriptions(env_id):
-            if subscription.active and subscription.matches(data):
-                delivery = Delivery(event.id, subscription.id, env_id, first_attempt_at=now)
-                delivery.next_attempt_at = now
-                self.store.add_delivery(delivery)
-                self._timers[delivery.key] = self.scheduler.call_at(now, self._attempt, delivery)
+        for subscription in self._routes.matching(env_id, data):
+            delivery = Delivery(event.id, subscription.id, env_id, first_attempt_at=now)
+            delivery.next_attempt_at = now
+            self.store.add_delivery(delivery)
+            self._timers[delivery.key] = self.scheduler.call_at(now, self._attempt, delivery)
         self._work_added.notify_all()
         return event
 
@@ -743,22 +747,20 @@ class Platform:
         return len(self.scheduler)
 
 
+#: `json.dumps(..., separators=(",", ":"))` without building an encoder per call.
+_HEAD = json.JSONEncoder(separators=(",", ":"))
+
+
 def _envelope(request_id: str, event: Event, webhook_id: str) -> bytes:
-    head = json.dumps(
+    head = _HEAD.encode(
         {
             "requestId": request_id,
             "environmentId": event.environment_id,
             "webhookId": webhook_id,
             "isBatched": False,
-        },
-        separators=(",", ":"),
+        }
     )
-    data = event.data_json
-    if data is None:
-        data = event.data_json = json.dumps(
-            event.data, separators=(",", ":"), ensure_ascii=False
-        ).encode()
-    return head[:-1].encode() + b',"data":' + data + b"}"
+    return head[:-1].encode() + b',"data":' + encoded_data(event) + b"}"
 
 
 def _endpoint(url: str) -> str:

@@ -1,7 +1,8 @@
 """Due work, in time order: a heap of timers with lazy cancellation.
 
 Timers due at the same instant run in the order they were scheduled (the sequence number
-breaks ties), which is what makes a run deterministic.
+breaks ties), which is what makes a run deterministic. The heap holds `(when, seq, timer)`
+tuples, which compare in C (a `Timer.__lt__` in Python was 3% of an in-process delivery).
 """
 
 from __future__ import annotations
@@ -27,19 +28,17 @@ class Timer:
     def cancel(self) -> None:
         self.cancelled = True
 
-    def __lt__(self, other: Timer) -> bool:
-        return (self.when, self.seq) < (other.when, other.seq)
-
 
 class Scheduler:
     def __init__(self) -> None:
-        self._heap: list[Timer] = []
+        self._heap: list[tuple[float, int, Timer]] = []
         self._seq = itertools.count()
         self._live = 0
 
     def call_at(self, when: float, callback: Callable[..., Any], *args: Any) -> Timer:
-        timer = Timer(when, next(self._seq), callback, args)
-        heapq.heappush(self._heap, timer)
+        seq = next(self._seq)
+        timer = Timer(when, seq, callback, args)
+        heapq.heappush(self._heap, (when, seq, timer))
         self._live += 1
         return timer
 
@@ -50,20 +49,20 @@ class Scheduler:
 
     def _drop_cancelled(self) -> None:
         heap = self._heap
-        while heap and heap[0].cancelled:
+        while heap and heap[0][2].cancelled:
             heapq.heappop(heap)
 
     def next_due(self) -> float | None:
         """When the earliest live timer is due, or None when nothing is pending."""
         self._drop_cancelled()
-        return self._heap[0].when if self._heap else None
+        return self._heap[0][0] if self._heap else None
 
     def pop_due(self, until: float) -> Timer | None:
         """The earliest live timer due at or before `until`, removed from the queue."""
         self._drop_cancelled()
         heap = self._heap
-        if heap and heap[0].when <= until:
-            timer = heapq.heappop(heap)
+        if heap and heap[0][0] <= until:
+            timer = heapq.heappop(heap)[2]
             self._live -= 1
             # Marked so that a later cancel() of a timer that already ran changes nothing.
             timer.cancelled = True

@@ -94,6 +94,9 @@ class InProcessTransport:
 
     def __init__(self) -> None:
         self._mounts: list[tuple[tuple[str, str], str, WSGIApp]] = []
+        #: URL -> (its app or None, the part of the WSGI environ that depends only on the
+        #: URL): a simulation sends to few URLs many times. Cleared when mounts change.
+        self._routes: dict[str, tuple[WSGIApp | None, dict[str, Any]]] = {}
 
     def mount(self, url: str, app: WSGIApp) -> None:
         """Serve `url` and everything below it with `app` (the longest prefix wins)."""
@@ -101,11 +104,13 @@ class InProcessTransport:
         self.unmount(url)
         self._mounts.append(((scheme, netloc), path.rstrip("/") or "/", app))
         self._mounts.sort(key=lambda mount: len(mount[1]), reverse=True)
+        self._routes.clear()
 
     def unmount(self, url: str) -> None:
         scheme, netloc, path = _origin(url)
         prefix = path.rstrip("/") or "/"
         self._mounts = [m for m in self._mounts if (m[0], m[1]) != ((scheme, netloc), prefix)]
+        self._routes.clear()
 
     def resolve(self, url: str) -> WSGIApp | None:
         scheme, netloc, path = _origin(url)
@@ -116,11 +121,19 @@ class InProcessTransport:
                 return app
         return None
 
+    def _route(self, url: str) -> tuple[WSGIApp | None, dict[str, Any]]:
+        route = self._routes.get(url)
+        if route is None:
+            if len(self._routes) >= 4096:  # URLs are few; never let odd ones pile up
+                self._routes.clear()
+            route = self._routes[url] = (self.resolve(url), _url_environ(url))
+        return route
+
     def send(self, request: OutgoingRequest) -> TransportResult:
-        app = self.resolve(request.url)
+        app, url_environ = self._route(request.url)
         if app is None:
             return TransportResult(Outcome.REFUSED, error="connection refused (nothing mounted)")
-        environ = _environ(request)
+        environ = _environ(request, url_environ)
         captured: dict[str, Any] = {}
 
         def start_response(
@@ -159,13 +172,11 @@ class InProcessTransport:
         )
 
 
-def _environ(request: OutgoingRequest) -> dict[str, Any]:
-    # Built by hand rather than with werkzeug's EnvironBuilder: this runs once per delivery
-    # and the builder costs more than the rest of the attempt.
-    parts = urlsplit(request.url)
+def _url_environ(url: str) -> dict[str, Any]:
+    """The environ keys that follow from the URL alone (parsed once per URL)."""
+    parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": request.method,
+    return {
         "SCRIPT_NAME": "",
         "PATH_INFO": parts.path or "/",
         "QUERY_STRING": parts.query,
@@ -173,17 +184,25 @@ def _environ(request: OutgoingRequest) -> dict[str, Any]:
         "SERVER_PORT": str(port),
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_LENGTH": str(len(request.body)),
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": parts.scheme or "http",
-        "wsgi.input": io.BytesIO(request.body),
-        "wsgi.errors": sys.stderr,
         "wsgi.multithread": False,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
         "HTTP_HOST": parts.netloc,
-        "hooksim.timeout": request.timeout,
     }
+
+
+def _environ(request: OutgoingRequest, url_environ: dict[str, Any]) -> dict[str, Any]:
+    # Built by hand rather than with werkzeug's EnvironBuilder: this runs once per delivery
+    # and the builder costs more than the rest of the attempt. A fresh dict each time: the
+    # receiver may change it.
+    environ = dict(url_environ)
+    environ["REQUEST_METHOD"] = request.method
+    environ["CONTENT_LENGTH"] = str(len(request.body))
+    environ["wsgi.input"] = io.BytesIO(request.body)
+    environ["wsgi.errors"] = sys.stderr
+    environ["hooksim.timeout"] = request.timeout
     for name, value in request.headers.items():
         key = name.upper().replace("-", "_")
         if key == "CONTENT_TYPE":
