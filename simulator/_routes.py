@@ -33,7 +33,7 @@ class Routes:
     def clear(self) -> None:
         self._candidates.clear()
 
-    def matching(self, env_id: str, data: Mapping[str, Any]) -> list[Subscription]:
+    def matching(self, env_id: str, data: dict[str, Any]) -> list[Subscription]:
         """The active subscriptions of `env_id` that ask for this event, in creation order."""
         card = data.get("cardContext")
         event_type = data.get("analyticsEvent")
