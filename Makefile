@@ -36,3 +36,9 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info hooksim-report
+
+# Throughput against floors measured in the same run, scale, API and xdist figures:
+# prints a table and writes bench-results.json (see bench/PERFORMANCE.md). About 5-9 minutes.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench
