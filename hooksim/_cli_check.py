@@ -86,6 +86,11 @@ def _check_output_paths(report: Path | None, json_file: Path | None) -> None:
     show_default=True,
     help="The signature header, if the platform is configured with another.",
 )
+@click.option(
+    "--batched",
+    is_flag=True,
+    help="The subscription batches events: also check that a signed batch gets a 2xx.",
+)
 def check_receiver(
     url: str,
     secret: str,
@@ -95,6 +100,7 @@ def check_receiver(
     report: Path | None,
     json_file: Path | None,
     signature_header: str,
+    batched: bool,
 ) -> None:
     """Send signed deliveries to the receiver at URL and grade how it answers.
 
@@ -117,6 +123,7 @@ def check_receiver(
             headers=custom,
             timeout=timeout,
             signature_header=signature_header,
+            batched=batched,
         )
     except ReceiverUnreachable as exc:
         raise _BadInput(exc.message) from None

@@ -83,7 +83,11 @@ def _attempts(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
     kinds = _KINDS[args["kind"]] if "kind" in args else ("delivery", "duplicate")
     logged = ctx.platform.attempts(ctx.environment_id, subscription_id=sub_id, kinds=kinds)
     records = sorted(  # the log is in the order attempts ended; show them as they started
-        (r for r in logged if event_ids is None or r.event_id in event_ids),
+        (
+            r
+            for r in logged  # a batched request's row counts for every event it carried
+            if event_ids is None or r.event_id in event_ids or not event_ids.isdisjoint(r.event_ids)
+        ),
         key=lambda r: r.started_at,
     )
     if "at" in args:

@@ -105,7 +105,8 @@ def _subscribe(ctx: RunContext, step: Step) -> None:
     args = step.args
     label, count = args["label"], args["count"]
     for n in range(1, count + 1):
-        response = ctx.api.call("POST", "/v1/{env}/webhook", body=args["body"])
+        body = _placeholders(ctx, args["body"], step)
+        response = ctx.api.call("POST", "/v1/{env}/webhook", body=body)
         if count > 1 and not 200 <= response.status < 300:
             raise StepFailed(f"{step.span.label()}: subscribe #{n}: {response.summary()}")
         _expect_ok(ctx, step, response)
@@ -115,7 +116,8 @@ def _subscribe(ctx: RunContext, step: Step) -> None:
 
 
 def _update(ctx: RunContext, step: Step) -> None:
-    response = ctx.api.call("PATCH", _webhook(ctx, step), body=step.args["body"])
+    body = _placeholders(ctx, step.args["body"], step)
+    response = ctx.api.call("PATCH", _webhook(ctx, step), body=body)
     _expect_ok(ctx, step, response)
     if 200 <= response.status < 300 and "url" in step.args["body"]:
         sub_id = ctx.subscription_id(step.args["subscription"], step.span)
@@ -246,11 +248,13 @@ def _token_value(ctx: RunContext, step: Step) -> str | None:
     return ctx.tokens[label]
 
 
-_PLACEHOLDER = re.compile(r"\{(env|subscription\.[^{}]+|event\.[^{}]+)\}")
+_PLACEHOLDER = re.compile(r"\{(env|subscription\.[^{}]+|event\.[^{}]+|response\.[^{}]+)\}")
 
 
 def _placeholders(ctx: RunContext, value: Any, step: Step) -> Any:
-    """`{env}`, `{subscription.NAME}` and `{event.REF}` in the strings of a raw API call."""
+    """`{env}`, `{subscription.NAME}`, `{event.REF}` and `{response.AS.path.in.body}` (a value
+    an earlier `api` step was answered, such as a created credential's `data.id`) in the
+    strings of an API call."""
     if isinstance(value, dict):
         return {k: _placeholders(ctx, v, step) for k, v in value.items()}
     if isinstance(value, list):
@@ -263,6 +267,8 @@ def _placeholders(ctx: RunContext, value: Any, step: Step) -> Any:
         if name == "env":
             return ctx.environment_id
         kind, _, ref = name.partition(".")
+        if kind == "response":
+            return _answered_value(ctx, ref, step)
         if kind == "subscription":
             return ctx.subscription_id(ref, step.span)
         ids = ctx.events(ref)
@@ -271,6 +277,18 @@ def _placeholders(ctx: RunContext, value: Any, step: Step) -> Any:
         return ids[0]
 
     return _PLACEHOLDER.sub(replace, value)
+
+
+def _answered_value(ctx: RunContext, ref: str, step: Step) -> str:
+    label, _, path = ref.partition(".")
+    if label not in ctx.responses:
+        raise StepFailed(f"{step.span.label()}: no api step was answered as {label!r}")
+    value: Any = ctx.responses[label].body
+    for key in path.split(".") if path else ():
+        if not isinstance(value, dict) or key not in value:
+            raise StepFailed(f"{step.span.label()}: the answer {label!r} has nothing at {path!r}")
+        value = value[key]
+    return str(value)
 
 
 def _forge(ctx: RunContext, step: Step) -> None:

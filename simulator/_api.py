@@ -24,6 +24,7 @@ from ._api_analytics import HANDLERS as ANALYTICS_HANDLERS
 from ._api_auth import HANDLERS as AUTH_HANDLERS
 from ._api_auth import bearer_token
 from ._api_contract import Contract, Operation, parse_json_body
+from ._api_credentials import HANDLERS as DELIVERY_CREDENTIAL_HANDLERS
 from ._api_errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -95,6 +96,7 @@ class ApiApp:
         self.signer = signer if signer is not None else FileSigner()
         self.handlers: dict[str, Handler] = {
             **WEBHOOK_HANDLERS,
+            **DELIVERY_CREDENTIAL_HANDLERS,
             **ANALYTICS_HANDLERS,
             **AUTH_HANDLERS,
             **SIM_HANDLERS,

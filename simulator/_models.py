@@ -11,6 +11,7 @@ from ._settings import Settings
 
 __all__ = [
     "AttemptRecord",
+    "BatchPolicy",
     "Delivery",
     "DeliveryState",
     "Environment",
@@ -45,6 +46,18 @@ class Environment:
     created: float
 
 
+@dataclass(frozen=True, slots=True)
+class BatchPolicy:
+    """Group a subscription's events into one request: sent when `max_events` are waiting,
+    or `max_wait` seconds after the first of them arrived."""
+
+    max_events: int
+    max_wait: float
+
+    def to_api(self) -> dict[str, Any]:
+        return {"maxEvents": self.max_events, "maxWaitSeconds": self.max_wait}
+
+
 @dataclass(slots=True)
 class Subscription:
     id: str
@@ -65,6 +78,11 @@ class Subscription:
     disabled_reason: str | None = None
     disabled_at: float | None = None
     consecutive_failures: int = 0
+    #: A delivery credential of the environment (see `_credentials.py`), or None.
+    credential_id: str | None = None
+    #: A Jinja2 template that reshapes the payload (see `_mapping.py`), or None.
+    mapping: str | None = None
+    batch: BatchPolicy | None = None
 
     @property
     def active(self) -> bool:
@@ -103,6 +121,10 @@ class Subscription:
             "secret": self.secret,
             "created": format_time(self.created),
             "updated": format_time(self.updated),
+            # Shown only when set, so that plain subscriptions look as they always did.
+            **({"credentialId": self.credential_id} if self.credential_id is not None else {}),
+            **({"mapping": self.mapping} if self.mapping is not None else {}),
+            **({"batch": self.batch.to_api()} if self.batch is not None else {}),
         }
 
 
@@ -159,6 +181,8 @@ class AttemptRecord:
     headers: dict[str, str]
     error: str | None = None
     body: bytes = b""
+    #: Every event a batched request carried (`event_id` is the first); empty when unbatched.
+    event_ids: tuple[str, ...] = ()
 
     @property
     def succeeded(self) -> bool:
@@ -177,4 +201,5 @@ class AttemptRecord:
             "durationMs": round(self.duration * 1000, 3),
             "requestId": self.request_id,
             "error": self.error,
+            **({"eventIds": list(self.event_ids)} if self.event_ids else {}),
         }

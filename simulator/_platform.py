@@ -11,13 +11,14 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from hooksim.contracts._signing import sign
 
 from ._auth import Authority
 from ._clock import Clock, VirtualClock, WallClock
+from ._credentials import DeliveryCredential, check_credential_fields
 from ._encoding import encoded_data
 from ._errors import Conflict, InvalidInput, NotFound
 from ._events import EVENT_TYPES, make_event_data
@@ -31,6 +32,8 @@ from ._models import (
     Outcome,
     Subscription,
 )
+from ._outgoing import build_request as build_extended_request
+from ._outgoing import transmit
 from ._retry import next_retry_at
 from ._routes import Routes
 from ._scheduler import Scheduler, Timer
@@ -47,6 +50,9 @@ from ._signals import (
 from ._store import MemoryStore
 from ._transport import InProcessTransport, OutgoingRequest, Transport, TransportResult
 from ._validation import check_subscription_fields
+
+if TYPE_CHECKING:
+    from ._batching import Batcher
 
 __all__ = ["USER_AGENT", "Dispatcher", "Platform"]
 
@@ -106,6 +112,8 @@ class Platform:
         #: workers outside the lock, and their answers finish the attempt under the lock.
         #: Never used under a virtual clock, whose runs stay sequential and deterministic.
         self.dispatcher: Dispatcher | None = None
+        #: Created with the first event for a batched subscription (`_batching.py`).
+        self._batcher: Batcher | None = None
 
     # listeners ----------------------------------------------------------------------
     def add_listener(self, listener: Listener) -> None:
@@ -153,6 +161,7 @@ class Platform:
             fields = check_subscription_fields(
                 body, creating=True, signature_header=environment.settings.signature_header
             )
+            self._check_credential(env_id, fields.get("credentialId"), fields.get("headers", {}))
             limit = environment.settings.max_subscriptions
             if self.store.count_subscriptions(env_id) >= limit:
                 raise Conflict(
@@ -176,6 +185,9 @@ class Platform:
                 method=fields.get("method", "POST"),
                 max_retries=fields.get("maxRetries"),
                 disable_after_failures=fields.get("disableAfterFailures", True),
+                credential_id=fields.get("credentialId"),
+                mapping=fields.get("mapping"),
+                batch=fields.get("batch"),
             )
             self.store.add_subscription(subscription)
             self._emit(SubscriptionChanged(subscription, "created", now))
@@ -216,7 +228,16 @@ class Platform:
                 "method": "method",
                 "maxRetries": "max_retries",
                 "disableAfterFailures": "disable_after_failures",
+                "credentialId": "credential_id",
+                "mapping": "mapping",
+                "batch": "batch",
             }
+            if "credentialId" in fields or "headers" in fields:
+                self._check_credential(
+                    env_id,
+                    fields.get("credentialId", subscription.credential_id),
+                    fields.get("headers", subscription.headers),
+                )
             for name, value in fields.items():
                 setattr(subscription, attribute[name], value)
             subscription.updated = self.clock.now()
@@ -341,7 +362,10 @@ class Platform:
             delivery = Delivery(event.id, subscription.id, env_id, first_attempt_at=now)
             delivery.next_attempt_at = now
             self.store.add_delivery(delivery)
-            self._timers[delivery.key] = self.scheduler.call_at(now, self._attempt, delivery)
+            if subscription.batch is not None:
+                self._batch(subscription, delivery, now)
+            else:
+                self._timers[delivery.key] = self.scheduler.call_at(now, self._attempt, delivery)
         self._work_added.notify_all()
         return event
 
@@ -384,6 +408,12 @@ class Platform:
         self, event: Event, subscription: Subscription, settings: Settings
     ) -> tuple[OutgoingRequest, str]:
         request_id = self.ids.uuid()
+        if (
+            subscription.credential_id is not None
+            or subscription.mapping is not None
+            or subscription.batch is not None
+        ):
+            return self._build_extended(event, subscription, settings, request_id), request_id
         body = _envelope(request_id, event, subscription.id)
         headers = dict(subscription.headers)
         headers["Content-Type"] = "application/json"
@@ -419,7 +449,7 @@ class Platform:
             self._in_flight[delivery.key] = delivery.attempts
             self._dispatch(request, attempt)
             return
-        attempt(self.transport.send(request))
+        attempt(transmit(self.transport, request))
 
     @property
     def _dispatching(self) -> bool:
@@ -553,7 +583,7 @@ class Platform:
     ) -> AttemptRecord:
         """One extra request that changes no delivery state: a duplicate or a test."""
         request, answered = self._prepare_copy(event, subscription, attempt, kind)
-        return answered(self.transport.send(request))
+        return answered(transmit(self.transport, request))
 
     def _prepare_copy(
         self, event: Event, subscription: Subscription, attempt: int, kind: str
@@ -647,6 +677,107 @@ class Platform:
         self.store.mark_ended(delivery)
         self._emit(DeliveryEnded(delivery, delivery.ended_at))
 
+    # credentials, mapping, batching ---------------------------------------------------
+    def create_credential(self, env_id: str, body: Mapping[str, Any]) -> DeliveryCredential:
+        """Store a delivery credential in an environment (its secrets are never shown)."""
+        with self._lock:
+            environment = self.store.environment(env_id)
+            checked = check_credential_fields(
+                body, signature_header=environment.settings.signature_header
+            )
+            while True:
+                credential_id = "cred-" + self.ids.short_id(8)
+                if self.store.find_credential(env_id, credential_id) is None:
+                    break
+            credential = DeliveryCredential(
+                id=credential_id,
+                environment_id=env_id,
+                type=checked["type"],
+                created=self.clock.now(),
+                fields=checked["fields"],
+                name=checked["name"],
+            )
+            self.store.add_credential(credential)
+            return credential
+
+    def credentials(self, env_id: str) -> list[DeliveryCredential]:
+        with self._lock:
+            return self.store.credentials(self._env(env_id))
+
+    def credential(self, env_id: str, credential_id: str) -> DeliveryCredential:
+        with self._lock:
+            credential = self.store.find_credential(self._env(env_id), credential_id)
+            if credential is None:
+                raise NotFound(
+                    f"no delivery credential {credential_id!r} in environment {env_id!r}"
+                )
+            return credential
+
+    def delete_credential(self, env_id: str, credential_id: str) -> DeliveryCredential:
+        """Delete a credential that no subscription uses (else Conflict naming them)."""
+        with self._lock:
+            credential = self.credential(env_id, credential_id)
+            users = [
+                s.id for s in self.store.subscriptions(env_id) if s.credential_id == credential_id
+            ]
+            if users:
+                raise Conflict(
+                    f"delivery credential {credential_id!r} is used by subscription(s) "
+                    f"{', '.join(users)}; change or delete them first"
+                )
+            self.store.remove_credential(credential)
+            credential.forget_token()
+            return credential
+
+    def delivery_credential(self, subscription: Subscription) -> DeliveryCredential | None:
+        if subscription.credential_id is None:
+            return None
+        return self.store.find_credential(subscription.environment_id, subscription.credential_id)
+
+    def _check_credential(
+        self, env_id: str, credential_id: str | None, headers: Mapping[str, str]
+    ) -> None:
+        """The credential exists, and no custom header would replace what it sends."""
+        if credential_id is None:
+            return
+        credential = self.store.find_credential(env_id, credential_id)
+        if credential is None:
+            raise InvalidInput(
+                f"credentialId {credential_id!r} is not a delivery credential of environment "
+                f"{env_id!r}",
+                "credentialId",
+            )
+        reserved = credential.reserved_headers()
+        for name in headers:
+            if name.lower() in reserved:
+                raise InvalidInput(
+                    f"header {name!r} is set by delivery credential {credential_id!r} and "
+                    "cannot be overridden",
+                    "headers",
+                )
+
+    def _build_extended(
+        self, event: Event, subscription: Subscription, settings: Settings, request_id: str
+    ) -> OutgoingRequest:
+        return build_extended_request(
+            request_id=request_id,
+            events=[event],
+            subscription=subscription,
+            credential=self.delivery_credential(subscription),
+            signature_header=settings.signature_header,
+            timeout=settings.timeout,
+            clock=self.clock,
+            user_agent=USER_AGENT,
+            batched=subscription.batch is not None,
+        )
+
+    def _batch(self, subscription: Subscription, delivery: Delivery, now: float) -> None:
+        if self._batcher is None:
+            from ._batching import Batcher
+
+            self._batcher = Batcher(self)
+        self._batcher.add(subscription, delivery, now)
+
     # time ---------------------------------------------------------------------------
     def advance(self, seconds: float) -> float:
         """Move a virtual clock forward, running everything due on the way in time order.
@@ -729,7 +860,9 @@ class Platform:
                 for record in self.store.attempts(self._env(env_id))
                 if record.kind in wanted
                 and (subscription_id is None or record.subscription_id == subscription_id)
-                and (event_id is None or record.event_id == event_id)
+                and (
+                    event_id is None or record.event_id == event_id or event_id in record.event_ids
+                )
             ]
 
     def deliveries(self, env_id: str) -> list[Delivery]:
@@ -776,7 +909,7 @@ def _endpoint(url: str) -> str:
 def _send_safely(transport: Transport, request: OutgoingRequest) -> TransportResult:
     """A transport that raises still ends the attempt (as an error): nothing is lost."""
     try:
-        return transport.send(request)
+        return transmit(transport, request)
     except Exception as exc:
         return TransportResult(Outcome.ERROR, error=f"transport raised {type(exc).__name__}: {exc}")
 

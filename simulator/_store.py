@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 
 from ._auth import ApiClient
 from ._clock import Clock
+from ._credentials import DeliveryCredential
 from ._errors import NotFound
 from ._models import AttemptRecord, Delivery, Environment, Event, Subscription
 from ._storage import Resume
@@ -36,6 +37,7 @@ class MemoryStore:
         self._deliveries: dict[tuple[str, str], Delivery] = {}
         self._pending: dict[str, dict[tuple[str, str], Delivery]] = defaultdict(dict)
         self._log: dict[str, list[AttemptRecord]] = {}
+        self._credentials: dict[str, dict[str, DeliveryCredential]] = defaultdict(dict)
 
     # environments -------------------------------------------------------------------
     def add_environment(self, environment: Environment) -> None:
@@ -71,6 +73,19 @@ class MemoryStore:
 
     def count_subscriptions(self, env_id: str) -> int:
         return len(self._subscriptions[env_id])
+
+    # delivery credentials -------------------------------------------------------------
+    def add_credential(self, credential: DeliveryCredential) -> None:
+        self._credentials[credential.environment_id][credential.id] = credential
+
+    def remove_credential(self, credential: DeliveryCredential) -> None:
+        self._credentials[credential.environment_id].pop(credential.id, None)
+
+    def find_credential(self, env_id: str, credential_id: str) -> DeliveryCredential | None:
+        return self._credentials[env_id].get(credential_id)
+
+    def credentials(self, env_id: str) -> list[DeliveryCredential]:
+        return list(self._credentials[env_id].values())
 
     # events -------------------------------------------------------------------------
     def add_event(self, event: Event) -> None:

@@ -14,8 +14,12 @@ from urllib.parse import urlsplit
 
 from ._errors import InvalidInput
 from ._events import EVENT_TYPES
+from ._mapping import check_mapping
+from ._models import BatchPolicy
 
 __all__ = [
+    "BATCH_MAX_EVENTS",
+    "BATCH_MAX_WAIT",
     "CREATE_FIELDS",
     "MAX_RETRIES_LIMIT",
     "UPDATE_FIELDS",
@@ -33,15 +37,32 @@ CREATE_FIELDS = frozenset(
         "method",
         "maxRetries",
         "disableAfterFailures",
+        "credentialId",
+        "mapping",
+        "batch",
     }
 )
 UPDATE_FIELDS = frozenset(
-    {"types", "url", "headers", "name", "method", "maxRetries", "disableAfterFailures"}
+    {
+        "types",
+        "url",
+        "headers",
+        "name",
+        "method",
+        "maxRetries",
+        "disableAfterFailures",
+        "credentialId",
+        "mapping",
+        "batch",
+    }
 )
 IMMUTABLE_FIELDS = frozenset({"cardTemplateId", "actionFlowConfigId"})
 MAX_RETRIES_LIMIT = 1000
 MAX_HEADERS = 20
 MAX_URL_LENGTH = 2048
+#: Bounds of a subscription's `batch`: events per request, seconds the first one may wait.
+BATCH_MAX_EVENTS = 1000
+BATCH_MAX_WAIT = 3600.0
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # Headers the platform writes itself: a subscription may not replace them.
@@ -108,7 +129,49 @@ def check_subscription_fields(
                 "disableAfterFailures",
             )
         clean["disableAfterFailures"] = value
+    if "credentialId" in body:
+        clean["credentialId"] = _credential_id(body["credentialId"])
+    if "mapping" in body:
+        clean["mapping"] = check_mapping(body["mapping"])
+    if "batch" in body:
+        clean["batch"] = _batch(body["batch"])
     return clean
+
+
+def _credential_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= 64:
+        raise InvalidInput(
+            "credentialId must be the id of a delivery credential of this environment, or null",
+            "credentialId",
+        )
+    return value
+
+
+def _batch(value: Any) -> BatchPolicy | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or set(value) != {"maxEvents", "maxWaitSeconds"}:
+        raise InvalidInput("batch must be an object {maxEvents, maxWaitSeconds}, or null", "batch")
+    events, wait = value["maxEvents"], value["maxWaitSeconds"]
+    if (
+        isinstance(events, bool)
+        or not isinstance(events, int)
+        or not 1 <= events <= BATCH_MAX_EVENTS
+    ):
+        raise InvalidInput(
+            f"batch.maxEvents must be a whole number from 1 to {BATCH_MAX_EVENTS}", "batch"
+        )
+    if (
+        isinstance(wait, bool)
+        or not isinstance(wait, int | float)
+        or not 0 <= wait <= BATCH_MAX_WAIT
+    ):
+        raise InvalidInput(
+            f"batch.maxWaitSeconds must be a number from 0 to {BATCH_MAX_WAIT:g}", "batch"
+        )
+    return BatchPolicy(events, float(wait))
 
 
 def _types(value: Any) -> list[str]:

@@ -85,6 +85,7 @@ def check_receiver(
     signature_header: str = DEFAULT_SIGNATURE_HEADER,
     environment_id: str | None = None,
     webhook_id: str | None = None,
+    batched: bool = False,
 ) -> KitResult:
     """Grade a webhook receiver: send it signed deliveries and judge every answer.
 
@@ -93,7 +94,8 @@ def check_receiver(
     with; `method`, `headers` (custom subscription headers) and `timeout` are the
     subscription's. `count_effects`, when given, returns how many side effects the receiver
     has performed per `data.id` (for example `lambda: dict(db_counts)`); it enables the
-    `idempotent-effects` and `no-effects-when-rejected` checks.
+    `idempotent-effects` and `no-effects-when-rejected` checks. `batched=True` (the
+    subscription batches events) enables `handles-batched`.
 
     Raises `ReceiverUnreachable` when the first request never reaches the receiver, and
     `InvalidInput` for bad arguments. Call `.assert_passed()` on the result in a test.
@@ -130,7 +132,9 @@ def check_receiver(
             headers=custom,
             signature_header=signature_header,
             count_effects=count_effects,
+            batched=bool(batched),
         )
-        return grade(session, CHECKS)
+        wanted = {"handles-batched"} if batched else set()
+        return grade(session, [c for c in CHECKS if not c.opt_in or c.id in wanted])
     finally:
         sender.close()

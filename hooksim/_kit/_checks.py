@@ -1,8 +1,8 @@
 """The checks. Each is a function of a `Session` returning a `Verdict`, registered in `CHECKS`
 with its id, a title and the contract clauses it stands on.
 
-Adding a check (for example `handles-batched` once batching exists) is one function and one
-`CheckSpec` line; ids are stable, the CLI, JSON and report take them from here.
+Adding a check is one function and one `CheckSpec` line; ids are stable, the CLI, JSON and
+report take them from here. An opt-in check (`handles-batched`) runs only when asked for.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from ._client import Exchange
 from ._grade import CheckSpec, Session, Verdict
 from ._payloads import canonical_body, unusual_body
 
-__all__ = ["CHECKS", "CHECK_IDS"]
+__all__ = ["CHECKS", "CHECK_IDS", "OPT_IN_CHECK_IDS"]
 
 UNKNOWN_EVENT_TYPE = "card-archived"
 LARGE_VALUES_BYTES = 256 * 1024
+BATCH_TYPES = ("card-published", "card-completed", "card-dismissed")
 
 
 def _each(exchanges: Sequence[Exchange], want: str) -> list[Exchange]:
@@ -258,6 +259,23 @@ def accepts_all_event_types(s: Session) -> Verdict:
     )
 
 
+def handles_batched(s: Session) -> Verdict:
+    if not s.batched:
+        return Verdict(
+            "skip",
+            "opt-in: run with --batched (check_receiver(batched=True)) when the subscription "
+            "has a batch setting",
+        )
+    deliveries = []
+    for label, types in (
+        ("a batch of 3 events (isBatched: true, data a list)", BATCH_TYPES),
+        ("a batch of 1 event", BATCH_TYPES[:1]),
+    ):
+        envelope = s.payloads.envelope([s.payloads.data(t) for t in types], isBatched=True)
+        deliveries.append(s.delivery(label, envelope))
+    return _expect_2xx(s.send_all(deliveries), "signed batched deliveries got a 2xx")
+
+
 # checks that judge everything sent ---------------------------------------------------
 def responds_in_time(s: Session) -> Verdict:
     late = [ex for ex in s.exchanges if ex.error == "timeout" or ex.elapsed > s.timeout]
@@ -384,6 +402,8 @@ CHECKS: tuple[CheckSpec, ...] = (
               survives_large_payload, ("EVENT-PAYLOAD",)),
     CheckSpec("accepts-all-event-types", "Every analytics event type gets a 2xx",
               accepts_all_event_types, ("EVENT-TYPES",)),
+    CheckSpec("handles-batched", "A signed batch of several events gets a 2xx (opt-in)",
+              handles_batched, ("BATCHING",), opt_in=True),
     CheckSpec("responds-in-time", "Every answer comes within the timeout",
               responds_in_time, ("DELIVERY-TIMEOUT",), "after"),
     CheckSpec("no-redirect", "No answer is a 3xx (redirects are never followed)",
@@ -394,4 +414,6 @@ CHECKS: tuple[CheckSpec, ...] = (
               no_effects_when_rejected, ("SIGN-HMAC",), "after"),
 )  # fmt: skip
 
-CHECK_IDS: tuple[str, ...] = tuple(spec.id for spec in CHECKS)
+#: The checks every run grades; OPT_IN_CHECK_IDS run only when asked for.
+CHECK_IDS: tuple[str, ...] = tuple(spec.id for spec in CHECKS if not spec.opt_in)
+OPT_IN_CHECK_IDS: tuple[str, ...] = tuple(spec.id for spec in CHECKS if spec.opt_in)

@@ -69,8 +69,11 @@ class Session:
         headers: Mapping[str, str],
         signature_header: str = DEFAULT_SIGNATURE_HEADER,
         count_effects: CountEffects | None = None,
+        batched: bool = False,
     ) -> None:
         self.sender = sender
+        #: The subscription batches events: `handles-batched` runs (it is opt-in).
+        self.batched = batched
         self.payloads = payloads
         self.method = method
         self.custom_headers = dict(headers)
@@ -200,6 +203,8 @@ class CheckSpec:
     clauses: tuple[str, ...] = ()
     #: "send" checks send deliveries; "after" checks judge everything sent.
     phase: str = "send"
+    #: Runs only when asked for (`check_receiver(batched=True)` for `handles-batched`).
+    opt_in: bool = False
 
 
 def _unreachable_message(exchange: Exchange, target: str) -> str:

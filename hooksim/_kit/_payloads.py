@@ -81,8 +81,9 @@ class Payloads:
             event_type, ids=self.ids, now=self.now(), overrides=overrides or None
         )
 
-    def envelope(self, data: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
-        """The webhook envelope around `data`; a new `requestId` each time, as per attempt."""
+    def envelope(self, data: Mapping[str, Any] | list[Any], **extra: Any) -> dict[str, Any]:
+        """The webhook envelope around `data` (a list for a batch, with `isBatched=True`); a
+        new `requestId` each time, as per attempt."""
         envelope: dict[str, Any] = {
             "requestId": self.ids.uuid(),
             "environmentId": self.environment_id,

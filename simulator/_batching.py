@@ -1,0 +1,256 @@
+"""Batching: one request carries several events (`isBatched: true`, `data` a list).
+
+A subscription with `batch: {maxEvents, maxWaitSeconds}` collects its events: the batch is
+sent when `maxEvents` are waiting, or `maxWaitSeconds` (platform time) after the first of them
+arrived. From then on the batch is one delivery unit: attempted, retried (the engine's retry
+schedule and window, from the batch's first attempt) and counted towards auto-disable as one
+attempt, and every event in it ends delivered or undelivered together. The delivery log has
+one row per attempt; its `event_ids` lists the batch's events (`event_id` is the first).
+
+Each event keeps its own `Delivery` record (NOTHING-LOST is checked per event, as always);
+the batch only decides when they are sent and how they end. The engine creates a `Batcher`
+the first time a batched subscription gets an event, so plain subscriptions pay nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
+
+from ._errors import NotFound
+from ._models import AttemptRecord, BatchPolicy, Delivery, DeliveryState, Outcome, Subscription
+from ._outgoing import build_request, transmit
+from ._retry import next_retry_at
+from ._scheduler import Timer
+from ._settings import Settings
+from ._signals import AttemptFinished
+from ._transport import OutgoingRequest, TransportResult
+
+if TYPE_CHECKING:
+    from ._platform import Platform
+
+__all__ = ["Batch", "Batcher"]
+
+
+@dataclass(slots=True, eq=False)
+class Batch:
+    number: int
+    environment_id: str
+    subscription_id: str
+    policy: BatchPolicy
+    members: list[Delivery] = field(default_factory=list)
+    first_attempt_at: float | None = None
+    next_attempt_at: float | None = None
+    attempts: int = 0
+    timer: Timer | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (f"batch:{self.number}", self.subscription_id)
+
+    def pending(self) -> list[Delivery]:
+        return [m for m in self.members if m.state is DeliveryState.PENDING]
+
+
+class Batcher:
+    """The platform's batches. Runs under the platform's lock, like the engine."""
+
+    def __init__(self, platform: Platform) -> None:
+        self._platform = platform
+        self._open: dict[str, Batch] = {}  # subscription id -> the batch still collecting
+        self._numbers = 0
+
+    def add(self, subscription: Subscription, delivery: Delivery, now: float) -> None:
+        """An event for a batched subscription: it joins the batch that is collecting."""
+        policy = subscription.batch
+        assert policy is not None
+        scheduler = self._platform.scheduler
+        batch = self._open.get(subscription.id)
+        if batch is None:
+            self._numbers += 1
+            batch = Batch(self._numbers, delivery.environment_id, subscription.id, policy)
+            self._open[subscription.id] = batch
+            batch.timer = scheduler.call_at(now + policy.max_wait, self._first_attempt, batch)
+        batch.members.append(delivery)
+        if len(batch.members) >= batch.policy.max_events:
+            # Full: sent now; the next event starts another batch.
+            del self._open[subscription.id]
+            assert batch.timer is not None
+            scheduler.cancel(batch.timer)
+            batch.timer = scheduler.call_at(now, self._first_attempt, batch)
+        assert batch.timer is not None
+        delivery.next_attempt_at = batch.timer.when
+
+    def _first_attempt(self, batch: Batch) -> None:
+        if self._open.get(batch.subscription_id) is batch:
+            del self._open[batch.subscription_id]
+        now = self._platform.clock.now()
+        batch.first_attempt_at = batch.next_attempt_at = now
+        for member in batch.members:
+            member.first_attempt_at = now
+        self._attempt(batch)
+
+    def _attempt(self, batch: Batch) -> None:
+        platform = self._platform
+        batch.timer = None
+        members = batch.pending()
+        if not members:
+            return  # every event already ended (the subscription was disabled meanwhile)
+        try:
+            subscription = platform.store.subscription(batch.environment_id, batch.subscription_id)
+        except NotFound:
+            self._end(batch, DeliveryState.UNDELIVERED, "subscription-deleted")
+            return
+        if not subscription.active:
+            self._end(batch, DeliveryState.UNDELIVERED, "subscription-disabled")
+            return
+        settings = platform.store.environment(batch.environment_id).settings
+        now = platform.clock.now()
+        scheduled_at = batch.next_attempt_at if batch.next_attempt_at is not None else now
+        batch.attempts += 1
+        for member in members:
+            member.attempts = batch.attempts
+        events = [platform.store.event(batch.environment_id, m.event_id) for m in members]
+        request_id = platform.ids.uuid()
+        request = build_request(
+            request_id=request_id,
+            events=events,
+            subscription=subscription,
+            credential=platform.delivery_credential(subscription),
+            signature_header=settings.signature_header,
+            timeout=settings.timeout,
+            clock=platform.clock,
+            user_agent=_user_agent(),
+            batched=True,
+        )
+        answered = partial(
+            self._answered, batch, members, settings, scheduled_at, now, request, request_id
+        )
+        # Until its answer, the batch's events are in flight: disabling leaves them to it.
+        for member in members:
+            platform._in_flight[member.key] = batch.attempts
+        if platform._dispatching:
+            platform._dispatch(request, answered)
+            return
+        answered(transmit(platform.transport, request))
+
+    def _answered(
+        self,
+        batch: Batch,
+        members: list[Delivery],
+        settings: Settings,
+        scheduled_at: float,
+        started: float,
+        request: OutgoingRequest,
+        request_id: str,
+        result: TransportResult,
+    ) -> None:
+        from ._platform import _judge, _redact, _retry_after
+
+        platform = self._platform
+        duration, outcome = _judge(result, settings.timeout)
+        record = AttemptRecord(
+            environment_id=batch.environment_id,
+            event_id=members[0].event_id,
+            subscription_id=batch.subscription_id,
+            attempt=batch.attempts,
+            kind="delivery",
+            scheduled_at=scheduled_at,
+            started_at=started,
+            finished_at=started + duration,
+            outcome=outcome,
+            status_code=result.status_code if outcome is not Outcome.TIMEOUT else None,
+            duration=duration,
+            request_id=request_id,
+            method=request.method,
+            url=request.url,
+            headers=_redact(request.headers, settings.signature_header),
+            error=result.error
+            if outcome is not Outcome.TIMEOUT
+            else f"no answer within {settings.timeout:g} s",
+            body=request.body if platform.keep_bodies else b"",
+            event_ids=tuple(m.event_id for m in members),
+        )
+        retry_after = _retry_after(result, settings)
+        if platform.transport.simulated and duration > 0:
+            platform.scheduler.call_at(
+                started + duration, self._finish, batch, members, record, retry_after
+            )
+        else:
+            self._finish(batch, members, record, retry_after)
+
+    def _finish(
+        self,
+        batch: Batch,
+        members: list[Delivery],
+        record: AttemptRecord,
+        retry_after: float | None,
+    ) -> None:
+        """The engine's rules for an answered attempt, for the batch as one unit."""
+        platform = self._platform
+        for member in members:
+            platform._in_flight.pop(member.key, None)
+        platform.store.log_attempt(record)
+        platform._emit(AttemptFinished(record))
+        try:
+            subscription = platform.store.subscription(batch.environment_id, batch.subscription_id)
+        except NotFound:
+            if record.succeeded:
+                self._end(batch, DeliveryState.DELIVERED, None)
+            else:
+                self._end(batch, DeliveryState.UNDELIVERED, "subscription-deleted")
+            return
+        settings = platform.store.environment(batch.environment_id).settings
+        if record.succeeded:
+            subscription.consecutive_failures = 0
+            platform.store.save_subscription(subscription)
+            self._end(batch, DeliveryState.DELIVERED, None)
+            return
+        subscription.consecutive_failures += 1
+        platform.store.save_subscription(subscription)
+        if not batch.pending():
+            return
+        if not subscription.active:
+            self._end(batch, DeliveryState.UNDELIVERED, "subscription-disabled")
+            return
+        if (
+            subscription.disable_after_failures
+            and subscription.consecutive_failures >= settings.disable_threshold
+        ):
+            self._end(batch, DeliveryState.UNDELIVERED, "subscription-disabled")
+            platform._disable(subscription, "auto")
+            return
+        assert batch.first_attempt_at is not None
+        when = next_retry_at(
+            settings,
+            attempts_made=batch.attempts,
+            first_attempt_at=batch.first_attempt_at,
+            previous_scheduled_at=record.scheduled_at,
+            subscription_max_retries=subscription.max_retries,
+            retry_after=retry_after,
+            rng=platform.ids.rng,
+        )
+        if when is None:
+            self._end(batch, DeliveryState.UNDELIVERED, "retries-exhausted")
+            return
+        batch.next_attempt_at = when
+        for member in batch.pending():
+            member.next_attempt_at = when
+        batch.timer = platform.scheduler.call_at(
+            max(when, platform.clock.now()), self._attempt, batch
+        )
+
+    def _end(self, batch: Batch, state: DeliveryState, reason: str | None) -> None:
+        platform = self._platform
+        if batch.timer is not None:
+            platform.scheduler.cancel(batch.timer)
+            batch.timer = None
+        for member in batch.pending():
+            platform._end(member, state, reason)
+
+
+def _user_agent() -> str:
+    from ._platform import USER_AGENT
+
+    return USER_AGENT
