@@ -47,6 +47,7 @@ from ._signals import (
     Signal,
     SubscriptionChanged,
 )
+from ._storage import Resume, SentAttempt, Store
 from ._store import MemoryStore
 from ._transport import InProcessTransport, OutgoingRequest, Transport, TransportResult
 from ._validation import check_subscription_fields
@@ -64,6 +65,11 @@ MAX_PUBLISH_COUNT = 100_000
 RETRIES_EXHAUSTED = "retries-exhausted"
 SUBSCRIPTION_DISABLED = "subscription-disabled"
 SUBSCRIPTION_DELETED = "subscription-deleted"
+# The log's note on an attempt whose answer a restart lost (it is sent again).
+INTERRUPTED = (
+    "interrupted: the platform stopped before this attempt was answered; it was sent again "
+    "after the restart"
+)
 
 
 class Dispatcher(Protocol):
@@ -88,7 +94,7 @@ class Platform:
         clock: Clock | None = None,
         settings: Settings | None = None,
         transport: Transport | None = None,
-        store: MemoryStore | None = None,
+        store: Store | None = None,
         seed: int | None = 0,
         token_clock: Clock | None = None,
         keep_bodies: bool = True,
@@ -96,10 +102,12 @@ class Platform:
         self.clock: Clock = clock if clock is not None else VirtualClock()
         self.settings = settings or Settings()
         self.transport: Transport = transport if transport is not None else InProcessTransport()
-        self.store = store if store is not None else MemoryStore()
+        self.store: Store = store if store is not None else MemoryStore()
         self.ids = IdSource(seed)
         # Tokens follow their own clock so that advancing simulated hours never logs anyone out.
-        self.auth = Authority(self.ids, token_clock if token_clock is not None else WallClock())
+        self.auth = Authority(
+            self.ids, token_clock if token_clock is not None else WallClock(), self.store
+        )
         self.keep_bodies = keep_bodies
         self.scheduler = Scheduler()
         self._listeners: list[Listener] = []
@@ -114,6 +122,70 @@ class Platform:
         self.dispatcher: Dispatcher | None = None
         #: Created with the first event for a batched subscription (`_batching.py`).
         self._batcher: Batcher | None = None
+        # A seeded source goes on where it was (an unseeded one has nothing worth keeping).
+        resume = self.store.resume(self.clock, self.ids.rng if self.ids.seed is not None else None)
+        if resume is not None:
+            self._restore(resume)
+
+    def _restore(self, resume: Resume) -> None:
+        """Carry on where a durable store left off: the virtual clock's time, the random
+        source, and a timer for every pending delivery in the order they were queued (an
+        overdue one is due at once). An attempt that was in flight when the platform stopped
+        is logged as interrupted and sent again: the receiver may get it twice (AT-LEAST-ONCE),
+        and the log shows both."""
+        if resume.now is not None and isinstance(self.clock, VirtualClock):
+            self.clock.jump_to(max(resume.now, self.clock.now()))
+        if resume.random_state is not None and self.ids.seed is not None:
+            self.ids.rng.setstate(resume.random_state)
+        with self.store.transaction(sync=False):
+            now = self.clock.now()
+            for queued in resume.queue:
+                delivery, due = queued.delivery, queued.due_at
+                try:
+                    subscription = self.store.subscription(
+                        delivery.environment_id, delivery.subscription_id
+                    )
+                except NotFound:
+                    subscription = None
+                if queued.sent is not None:
+                    self._log_interrupted(delivery, subscription, queued.sent, now)
+                    delivery.attempts = queued.sent.attempt - 1
+                    delivery.next_attempt_at = due = queued.sent.scheduled_at
+                if subscription is None:
+                    self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DELETED)
+                elif not subscription.active:
+                    self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
+                else:
+                    self._schedule_attempt(delivery, due)
+
+    def _log_interrupted(
+        self,
+        delivery: Delivery,
+        subscription: Subscription | None,
+        sent: SentAttempt,
+        now: float,
+    ) -> None:
+        finished = max(now, sent.started_at)
+        record = AttemptRecord(
+            environment_id=delivery.environment_id,
+            event_id=delivery.event_id,
+            subscription_id=delivery.subscription_id,
+            attempt=sent.attempt,
+            kind="duplicate",  # changes no delivery state: the re-sent attempt decides
+            scheduled_at=sent.scheduled_at,
+            started_at=sent.started_at,
+            finished_at=finished,
+            outcome=Outcome.ERROR,
+            status_code=None,
+            duration=finished - sent.started_at,
+            request_id=sent.request_id,
+            method=subscription.method if subscription is not None else "",
+            url=subscription.url if subscription is not None else "",
+            headers={},
+            error=INTERRUPTED,
+        )
+        self.store.log_attempt(record)
+        self._emit(AttemptFinished(record))
 
     # listeners ----------------------------------------------------------------------
     def add_listener(self, listener: Listener) -> None:
@@ -136,7 +208,7 @@ class Platform:
     def create_environment(
         self, env_id: str | None = None, settings: Settings | None = None
     ) -> Environment:
-        with self._lock:
+        with self._lock, self.store.transaction():
             env_id = env_id or self.ids.short_id(8)
             if env_id in self.store.environments:
                 raise Conflict(f"environment {env_id!r} already exists")
@@ -149,14 +221,15 @@ class Platform:
 
     def configure(self, env_id: str, **changes: Any) -> Settings:
         """Change an environment's delivery settings (retry policy, threshold, timeout...)."""
-        with self._lock:
+        with self._lock, self.store.transaction():
             environment = self.store.environment(env_id)
             environment.settings = environment.settings.with_changes(**changes)
+            self.store.save_environment(environment)
             return environment.settings
 
     # subscriptions ------------------------------------------------------------------
     def subscribe(self, env_id: str, body: Mapping[str, Any]) -> Subscription:
-        with self._lock:
+        with self._lock, self.store.transaction():
             environment = self.store.environment(env_id)
             fields = check_subscription_fields(
                 body, creating=True, signature_header=environment.settings.signature_header
@@ -214,7 +287,7 @@ class Platform:
     def update_subscription(
         self, env_id: str, sub_id: str, changes: Mapping[str, Any]
     ) -> Subscription:
-        with self._lock:
+        with self._lock, self.store.transaction():
             environment = self.store.environment(env_id)
             subscription = self.store.subscription(env_id, sub_id)
             fields = check_subscription_fields(
@@ -241,12 +314,13 @@ class Platform:
             for name, value in fields.items():
                 setattr(subscription, attribute[name], value)
             subscription.updated = self.clock.now()
+            self.store.save_subscription(subscription)
             self._emit(SubscriptionChanged(subscription, "updated", subscription.updated))
             return subscription
 
     def disable_subscription(self, env_id: str, sub_id: str) -> Subscription:
         """What the seed's DELETE does: stop deliveries, keep the subscription."""
-        with self._lock:
+        with self._lock, self.store.transaction():
             subscription = self.store.subscription(self._env(env_id), sub_id)
             if subscription.active:
                 self._disable(subscription, "api")
@@ -254,7 +328,7 @@ class Platform:
 
     def enable_subscription(self, env_id: str, sub_id: str) -> Subscription:
         """Re-enable: the failure counter starts again from 0; missed events are not replayed."""
-        with self._lock:
+        with self._lock, self.store.transaction():
             subscription = self.store.subscription(self._env(env_id), sub_id)
             if not subscription.active:
                 now = self.clock.now()
@@ -263,12 +337,13 @@ class Platform:
                 subscription.disabled_at = None
                 subscription.consecutive_failures = 0
                 subscription.updated = now
+                self.store.save_subscription(subscription)
                 self._emit(SubscriptionChanged(subscription, "enabled", now))
             return subscription
 
     def delete_subscription(self, env_id: str, sub_id: str) -> Subscription:
         """Delete for good; only a disabled subscription may be deleted."""
-        with self._lock:
+        with self._lock, self.store.transaction():
             subscription = self.store.subscription(self._env(env_id), sub_id)
             if subscription.active:
                 raise Conflict(
@@ -289,6 +364,7 @@ class Platform:
         subscription.disabled_reason = reason
         subscription.disabled_at = now
         subscription.updated = now
+        self.store.save_subscription(subscription)
         # Pending retries are cancelled: nothing more is sent to a disabled subscription.
         for delivery in self.store.pending_for(subscription.id):
             if delivery.key in self._in_flight:
@@ -319,7 +395,7 @@ class Platform:
             raise InvalidInput(
                 f"count must be a whole number from 1 to {MAX_PUBLISH_COUNT}", "count"
             )
-        with self._lock:
+        with self._lock, self.store.transaction():
             self.store.environment(env_id)
             now = self.clock.now()
             events = []
@@ -331,7 +407,7 @@ class Platform:
 
     def publish_data(self, env_id: str, data: Mapping[str, Any]) -> Event:
         """Publish an event whose `data` the caller wrote in full (an `id` is added if absent)."""
-        with self._lock:
+        with self._lock, self.store.transaction():
             self.store.environment(env_id)
             payload = dict(data)
             if payload.get("analyticsEvent") not in _EVENT_SET:
@@ -365,7 +441,7 @@ class Platform:
             if subscription.batch is not None:
                 self._batch(subscription, delivery, now)
             else:
-                self._timers[delivery.key] = self.scheduler.call_at(now, self._attempt, delivery)
+                self._schedule_attempt(delivery, now)
         self._work_added.notify_all()
         return event
 
@@ -382,7 +458,7 @@ class Platform:
         self, env_id: str, event_id: str, subscription_id: str | None = None
     ) -> list[AttemptRecord]:
         """Send another copy of an already published event, now: at-least-once on purpose."""
-        with self._lock:
+        with self._lock, self.store.transaction():
             event = self.store.event(self._env(env_id), event_id)
             targets = []
             for subscription in self.store.subscriptions(env_id):
@@ -447,8 +523,13 @@ class Platform:
             # Sent by a worker outside the lock: a slow receiver delays neither the other
             # receivers nor the API. Until its answer the delivery is in flight.
             self._in_flight[delivery.key] = delivery.attempts
-            self._dispatch(request, attempt)
+            leaving = partial(self.store.attempt_sent, delivery, scheduled_at, started, request_id)
+            self._dispatch(request, attempt, leaving if self.store.durable else None)
             return
+        self.store.attempt_sent(delivery, scheduled_at, started, request_id)
+        if not self.transport.simulated:
+            # On disk before it leaves: after a crash it is logged and sent again, not lost.
+            self.store.flush()
         attempt(transmit(self.transport, request))
 
     @property
@@ -460,13 +541,21 @@ class Platform:
         )
 
     def _dispatch(
-        self, request: OutgoingRequest, answered: Callable[[TransportResult], Any]
+        self,
+        request: OutgoingRequest,
+        answered: Callable[[TransportResult], Any],
+        leaving: Callable[[], None] | None = None,
     ) -> None:
-        """Send on the dispatcher's worker; `answered(result)` then runs under the lock."""
+        """Send on the dispatcher's worker; `answered(result)` then runs under the lock.
+        `leaving()` records, durably, that the request is about to leave (a job may wait in
+        the dispatcher's queue first: only a request that really left can be a duplicate)."""
 
         def job() -> None:
+            if leaving is not None:
+                with self._lock, self.store.transaction(sync=False):
+                    leaving()
             result = _send_safely(self.transport, request)
-            with self._lock:
+            with self._lock, self.store.transaction(sync=False):
                 answered(result)
                 self._work_added.notify_all()  # a retry may now be due before the driver woke
 
@@ -533,6 +622,7 @@ class Platform:
         settings = environment.settings
         if record.succeeded:
             subscription.consecutive_failures = 0
+            self.store.save_subscription(subscription)
             if delivery.state is DeliveryState.PENDING:
                 self._end(delivery, DeliveryState.DELIVERED, None)
                 if (
@@ -549,6 +639,7 @@ class Platform:
                         self._send_copy(event, subscription, delivery.attempts, "duplicate")
             return
         subscription.consecutive_failures += 1
+        self.store.save_subscription(subscription)
         if delivery.state is not DeliveryState.PENDING:
             return
         if not subscription.active:
@@ -574,9 +665,13 @@ class Platform:
             self._end(delivery, DeliveryState.UNDELIVERED, RETRIES_EXHAUSTED)
             return
         delivery.next_attempt_at = when
-        self._timers[delivery.key] = self.scheduler.call_at(
-            max(when, self.clock.now()), self._attempt, delivery
-        )
+        self._schedule_attempt(delivery, when)
+
+    def _schedule_attempt(self, delivery: Delivery, when: float) -> None:
+        """Queue the delivery's next attempt at `when` (at once if that has passed)."""
+        timer = self.scheduler.call_at(max(when, self.clock.now()), self._attempt, delivery)
+        self._timers[delivery.key] = timer
+        self.store.save_delivery(delivery, timer.when, timer.seq)
 
     def _send_copy(
         self, event: Event, subscription: Subscription, attempt: int, kind: str
@@ -646,7 +741,7 @@ class Platform:
     def test_subscription(self, env_id: str, sub_id: str) -> AttemptRecord:
         """One signed test delivery; its result is answered, and it never counts towards
         auto-disable."""
-        with self._lock:
+        with self._lock, self.store.transaction():
             subscription = self.store.subscription(self._env(env_id), sub_id)
             now = self.clock.now()
             data = make_event_data(
@@ -663,7 +758,7 @@ class Platform:
         # A real request under the wall clock goes out in the caller's thread without the
         # platform lock (unless the caller holds it), so a slow receiver blocks nothing else.
         result = _send_safely(self.transport, request)
-        with self._lock:
+        with self._lock, self.store.transaction(sync=False):
             return answered(result)
 
     def _end(self, delivery: Delivery, state: DeliveryState, reason: str | None) -> None:
@@ -794,7 +889,7 @@ class Platform:
             or not 0 <= seconds < 10 * 365 * 86400
         ):
             raise InvalidInput("seconds must be a number from 0 to ten years", "seconds")
-        with self._lock:
+        with self._lock, self.store.transaction(sync=False):
             start = self.clock.now()
             target = start + seconds
             self._run_until(target)
@@ -822,7 +917,7 @@ class Platform:
 
     def run_due(self) -> int:
         """Run everything due now (for a driver thread under the wall clock)."""
-        with self._lock:
+        with self._lock, self.store.transaction(sync=False):
             ran = 0
             while (timer := self.scheduler.pop_due(self.clock.now())) is not None:
                 timer.callback(*timer.args)

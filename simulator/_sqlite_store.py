@@ -36,6 +36,7 @@ from typing import Any
 
 from ._auth import ApiClient
 from ._clock import Clock
+from ._encoding import encoded_data
 from ._models import AttemptRecord, Delivery, DeliveryState, Environment, Event, Subscription
 from ._records import decode, encode
 from ._settings import Settings
@@ -351,15 +352,12 @@ class SqliteStore(MemoryStore):
     # events -----------------------------------------------------------------------------
     def add_event(self, event: Event) -> None:
         super().add_event(event)
-        if event.data_json is None:
-            # The same encoding every copy of the event is sent with (see `_envelope`).
-            event.data_json = json.dumps(
-                event.data, separators=(",", ":"), ensure_ascii=False
-            ).encode()
+        # The bytes every copy of the event is sent with: the same after a restart.
+        data = encoded_data(event)
         self._write(
             "INSERT INTO events (environment_id, id, type, published_at, data) "
             "VALUES (?, ?, ?, ?, ?)",
-            (event.environment_id, event.id, event.type, event.published_at, event.data_json),
+            (event.environment_id, event.id, event.type, event.published_at, data),
         )
 
     # deliveries -------------------------------------------------------------------------

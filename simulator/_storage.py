@@ -126,7 +126,8 @@ class Store(Protocol):
     # transactions -------------------------------------------------------------------
     def transaction(self, *, sync: bool = True) -> AbstractContextManager[None]:
         """Group one operation. `sync`: the commit must reach the disk before the caller is
-        answered (API calls); engine work whose loss only causes a re-send needs not."""
+        answered (API calls); engine work whose loss only causes a re-send needs not. A
+        transaction opened inside another joins it (the outer one's `sync` applies)."""
 
     def flush(self) -> None:
         """Commit what the current operation did so far (before a request leaves)."""
