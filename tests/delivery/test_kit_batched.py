@@ -8,13 +8,14 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-import hooksim
 import pytest
 from click.testing import CliRunner
-from hooksim.cli import main
 from hooksim.contracts import verify
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+import hooksim
+from hooksim.cli import main
 
 SECRET = "kit-batched-secret"
 
