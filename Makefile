@@ -37,6 +37,14 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) build dist *.egg-info hooksim-report
 
+# The durable store's crash test at 50 kill points (3 in `make test`): `kill -9` of a served
+# platform during an outage, restarted on its file; nothing may be lost (tests/crash).
+.PHONY: soak soak-crash
+soak: soak-crash
+
+soak-crash: $(STAMP)
+	HOOKSIM_CRASH_POINTS=50 $(BIN)/python -m pytest tests/crash -p no:cacheprovider -q
+
 # Throughput against floors measured in the same run, scale, API and xdist figures:
 # prints a table and writes bench-results.json (see bench/PERFORMANCE.md). About 5-9 minutes.
 .PHONY: bench

@@ -1,7 +1,7 @@
 """`hooksim serve`: the platform as a real HTTP server, delivering over real HTTP.
 
 Exit statuses: 0 after a clean stop (Ctrl-C or SIGTERM), 2 when it cannot start as asked
-(bad option, port in use).
+(bad option, port in use, a database in use by another process).
 """
 
 from __future__ import annotations
@@ -61,6 +61,24 @@ class _CannotServe(click.ClickException):
     help="Delivery timeout in seconds [default: 10].",
 )
 @click.option(
+    "--retry-base",
+    type=click.FloatRange(0, 86400, min_open=True),
+    help="Delay before the first retry in seconds; each retry doubles it [default: 10].",
+)
+@click.option(
+    "--retry-window",
+    type=click.FloatRange(0, 30 * 86400, min_open=True),
+    help="Retries are made within this many seconds of the first attempt [default: 14400].",
+)
+@click.option(
+    "--db",
+    metavar="PATH",
+    help="Keep the platform's state in this SQLite file: starting again on it resumes "
+    "subscriptions, events, pending retries and the delivery log (the environment and "
+    "client given are created only if absent; bearer tokens are not kept). ':memory:' "
+    "uses SQLite without keeping anything. Default: in memory, lost on exit.",
+)
+@click.option(
     "--ca-bundle",
     type=click.Path(exists=True, dir_okay=False),
     help="Verify receivers' TLS certificates against this CA bundle.",
@@ -76,6 +94,9 @@ def serve(
     allow_hosts: str,
     seed: int | None,
     timeout: float | None,
+    retry_base: float | None,
+    retry_window: float | None,
+    db: str | None,
     ca_bundle: str | None,
     access_log: bool,
 ) -> None:
@@ -93,6 +114,12 @@ def serve(
         timeout=timeout,
         ca_bundle=ca_bundle,
         access_log=access_log,
+        settings={
+            name: value
+            for name, value in (("retry_base", retry_base), ("retry_window", retry_window))
+            if value is not None
+        },
+        db=db,
     )
     stop = threading.Event()
 

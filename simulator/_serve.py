@@ -4,6 +4,11 @@ An adapter (it reads the wall clock and owns threads). `ServedPlatform` builds t
 for `ServeOptions`, binds the socket (so a port in use is a `ServeError`, not werkzeug's
 `sys.exit`), and runs the werkzeug server and, under the wall clock, the `Driver`.
 `hooksim serve` is a thin click command around it; tests start it in a thread.
+
+With `db` (`--db FILE`) the platform's state lives in a SQLite file (`SqliteStore`): starting
+again on the same file resumes it (pending retries included), and the environment and client
+asked for are created only if the file does not have them yet (an existing one is left as it
+is). Without it, the state is in memory and ends with the process.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from ._http_transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, HttpTran
 from ._platform import Platform
 from ._settings import Settings
 from ._signals import AttemptFinished, Signal
+from ._sqlite_store import SqliteStore
+from ._storage import Store
 
 __all__ = ["ServeError", "ServeOptions", "ServedPlatform", "attempt_line"]
 
@@ -63,6 +70,9 @@ class ServeOptions:
     per_endpoint: int = 2
     access_log: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
+    #: A SQLite file that keeps the state across restarts (":memory:": SQLite, not kept);
+    #: None: the state is in memory only.
+    db: str | None = None
 
     def check(self) -> None:
         if self.clock not in CLOCKS:
@@ -128,20 +138,49 @@ class ServedPlatform:
             ca_bundle=options.ca_bundle,
             connections_per_endpoint=max(options.per_endpoint, 1),
         )
-        self.platform = Platform(
-            clock=VirtualClock() if virtual else WallClock(),
-            settings=settings,
-            transport=self.transport,
-            seed=(options.seed if options.seed is not None else 0) if virtual else None,
-        )
-        self.environment = self.platform.create_environment(options.environment)
-        self.secret_generated = not options.client_secret
-        self.client: ApiClient = self.platform.auth.create_client(
-            self.environment.id,
-            "workbench",
-            client_id=options.client_id,
-            secret=options.client_secret or None,
-        )
+        self.store: Store | None = None
+        try:
+            self.store = SqliteStore(options.db) if options.db is not None else None
+            self.platform = Platform(
+                clock=VirtualClock() if virtual else WallClock(),
+                settings=settings,
+                transport=self.transport,
+                store=self.store,
+                seed=(options.seed if options.seed is not None else 0) if virtual else None,
+            )
+            self.resumed = options.environment in self.platform.store.environments
+            if self.resumed:
+                self.environment = self.platform.environment(options.environment)
+            else:
+                self.environment = self.platform.create_environment(options.environment)
+            self.secret_generated = not options.client_secret
+            self.client: ApiClient = self.platform.auth.create_client(
+                self.environment.id,
+                "workbench",
+                client_id=options.client_id,
+                secret=options.client_secret or None,
+            )
+        except HooksimError as exc:
+            self._close_store()
+            self.transport.close()
+            raise ServeError(exc.message) from None
+        except BaseException:
+            self._close_store()
+            self.transport.close()
+            raise
+        if self.resumed and self.environment.settings != settings:
+            log.warning(
+                "environment %s keeps the settings stored in %s; the settings given now "
+                "(--timeout, --retry-*) apply to new environments only",
+                self.environment.id,
+                options.db,
+            )
+        if options.client_secret and self.client.secret != options.client_secret:
+            log.warning(
+                "client %s already exists in %s with another secret; its stored secret is kept",
+                self.client.client_id,
+                options.db,
+            )
         self.app = (app_factory or make_app)(self.platform)
         self.driver: Driver | None = None
         if not virtual:
@@ -160,6 +199,7 @@ class ServedPlatform:
             sock = socket.create_server((options.host, options.port), family=family)
         except OSError as exc:
             self.transport.close()
+            self._close_store()
             reason = exc.strerror or str(exc)
             raise ServeError(
                 f"cannot listen on {options.host}:{options.port}: {reason}"
@@ -202,7 +242,8 @@ class ServedPlatform:
         hosts = self.transport.hosts.describe()
         lines = [
             f"hooksim platform serving at {self.base_url} (clock: {self.options.clock})",
-            f"  environment:  {self.environment_id}",
+            f"  environment:  {self.environment_id}"
+            + (f"  (resumed from {self.options.db})" if self.resumed else ""),
             f"  client id:    {client.client_id}  (role: workbench)",
         ]
         if self.secret_generated:
@@ -246,6 +287,11 @@ class ServedPlatform:
         if self.driver is not None and self.driver.running:
             self.driver.stop()
         self.transport.close()
+        self._close_store()
+
+    def _close_store(self) -> None:
+        if self.store is not None:
+            self.store.close()
 
     def __enter__(self) -> ServedPlatform:
         return self.start()
