@@ -3,11 +3,13 @@
 from ._api import make_app
 from ._auth import ROLES, TOKEN_LIFETIME, ApiClient, Authority, Token
 from ._clock import DEFAULT_START, Clock, VirtualClock, WallClock, format_time, parse_time
+from ._credentials import CREDENTIAL_TYPES, DeliveryCredential
 from ._errors import Conflict, Forbidden, HooksimError, InvalidInput, NotFound, Unauthorized
 from ._events import EVENT_TYPES, PLATFORM_EVENTS, SDK_EVENTS, make_event_data
 from ._ids import IdSource
 from ._models import (
     AttemptRecord,
+    BatchPolicy,
     Delivery,
     DeliveryState,
     Environment,
@@ -38,6 +40,7 @@ from ._transport import (
 )
 
 __all__ = [
+    "CREDENTIAL_TYPES",
     "DEFAULT_START",
     "EVENT_TYPES",
     "LATENCY_KEY",
@@ -50,11 +53,13 @@ __all__ = [
     "AttemptFinished",
     "AttemptRecord",
     "Authority",
+    "BatchPolicy",
     "Behaviour",
     "Clock",
     "ClockAdvanced",
     "Conflict",
     "Delivery",
+    "DeliveryCredential",
     "DeliveryEnded",
     "DeliveryState",
     "Environment",
