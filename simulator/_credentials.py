@@ -130,12 +130,6 @@ class DeliveryCredential:
         shown["created"] = format_time(self.created)
         return shown
 
-    def secret_values(self) -> list[str]:
-        """The secrets, for tests and scrubbing; never for display."""
-        return [
-            self.fields[n] for n, spec in _FIELDS[self.type].items() if spec[1] and n in self.fields
-        ]
-
     def reserved_headers(self) -> frozenset[str]:
         """Header names (lowercase) a subscription using this credential may not set."""
         if self.type == "api-key":
