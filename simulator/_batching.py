@@ -130,9 +130,15 @@ class Batcher:
         # Until its answer, the batch's events are in flight: disabling leaves them to it.
         for member in members:
             platform._in_flight[member.key] = batch.attempts
+        # A durable store records the batch as leaving before it leaves (see Platform._attempt).
+        leaving = partial(_leaving, platform, members, scheduled_at, now, request_id)
         if platform._dispatching:
-            platform._dispatch(request, answered)
+            platform._dispatch(request, answered, leaving if platform.store.durable else None)
             return
+        if platform.store.durable:
+            leaving()
+            if not platform.transport.simulated:
+                platform.store.flush()
         answered(transmit(platform.transport, request))
 
     def _answered(
@@ -248,6 +254,17 @@ class Batcher:
             batch.timer = None
         for member in batch.pending():
             platform._end(member, state, reason)
+
+
+def _leaving(
+    platform: Platform,
+    members: list[Delivery],
+    scheduled_at: float,
+    started: float,
+    request_id: str,
+) -> None:
+    for member in members:
+        platform.store.attempt_sent(member, scheduled_at, started, request_id)
 
 
 def _user_agent() -> str:

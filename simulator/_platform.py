@@ -155,6 +155,10 @@ class Platform:
                     self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DELETED)
                 elif not subscription.active:
                     self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
+                elif subscription.batch is not None:
+                    # Batches are not kept: the pending events are collected again (their
+                    # retry window starts again with the new batch's first attempt).
+                    self._batch(subscription, delivery, now)
                 else:
                     self._schedule_attempt(delivery, due)
 

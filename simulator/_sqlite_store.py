@@ -4,7 +4,8 @@
 a crash or `kill -9`) resumes it: environments and their settings, API clients, subscriptions
 with their status and counters, events, every pending delivery (attempts so far, first attempt,
 next due time, queue order, an attempt in flight), the delivery log, the virtual clock's time and
-the seeded random source. Bearer tokens are not kept: after a restart callers ask for a new one.
+the seeded random source, delivery credentials. Bearer tokens and cached identity tokens are not
+kept: after a restart callers ask for a new token (and the platform for a new identity token).
 
 Reads come from memory, exactly as with `MemoryStore`; every change is written in the
 transaction of the operation that made it (one API call, one timer callback, one answer).
@@ -36,6 +37,7 @@ from typing import Any
 
 from ._auth import ApiClient
 from ._clock import Clock
+from ._credentials import DeliveryCredential
 from ._encoding import encoded_data
 from ._models import AttemptRecord, Delivery, DeliveryState, Environment, Event, Subscription
 from ._records import decode, encode
@@ -54,6 +56,9 @@ CREATE TABLE IF NOT EXISTS environments (
 CREATE TABLE IF NOT EXISTS api_clients (
     client_id TEXT PRIMARY KEY, secret TEXT NOT NULL, role TEXT NOT NULL,
     environment_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS delivery_credentials (
+    environment_id TEXT NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL,
+    PRIMARY KEY (environment_id, id));
 CREATE TABLE IF NOT EXISTS subscriptions (
     environment_id TEXT NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL,
     PRIMARY KEY (environment_id, id));
@@ -81,6 +86,10 @@ ON CONFLICT (event_id, subscription_id) DO UPDATE SET
     queue_order = excluded.queue_order, sent_attempt = NULL, sent_scheduled_at = NULL,
     sent_started_at = NULL, sent_request_id = NULL
 """
+
+
+#: A credential's cached token and its lock live in memory only.
+_UNSAVED = ("_token", "_lock")
 
 
 class SqliteStore(MemoryStore):
@@ -154,6 +163,8 @@ class SqliteStore(MemoryStore):
             "SELECT id, created, settings FROM environments ORDER BY rowid"
         ):
             super().add_environment(Environment(env_id, decode(Settings, settings), created))
+        for (record,) in db.execute("SELECT record FROM delivery_credentials ORDER BY rowid"):
+            super().add_credential(decode(DeliveryCredential, record))
         for (record,) in db.execute("SELECT record FROM subscriptions ORDER BY rowid"):
             super().add_subscription(decode(Subscription, record))
         for env_id, event_id, event_type, published_at, data in db.execute(
@@ -180,8 +191,8 @@ class SqliteStore(MemoryStore):
             if delivery.state is not DeliveryState.PENDING:
                 continue
             self._pending[delivery.subscription_id][delivery.key] = delivery
-            if due_at is None:
-                due_at = delivery.next_attempt_at or delivery.first_attempt_at
+            if due_at is None:  # never queued on its own (a batch's member): as published
+                due_at = delivery.first_attempt_at
             in_flight = None if sent[0] is None else SentAttempt(*sent)
             queue.append(Queued(delivery, due_at, order or 0, in_flight))
         queue.sort(key=lambda queued: (queued.due_at, queued.order))
@@ -329,6 +340,23 @@ class SqliteStore(MemoryStore):
 
     def delete_client(self, client_id: str) -> None:
         self._write("DELETE FROM api_clients WHERE client_id = ?", (client_id,))
+
+    # delivery credentials ---------------------------------------------------------------
+    def add_credential(self, credential: DeliveryCredential) -> None:
+        super().add_credential(credential)
+        self._write(
+            "INSERT OR REPLACE INTO delivery_credentials (environment_id, id, record) "
+            "VALUES (?, ?, ?)",
+            # Secrets included, as in memory; a cached identity token is fetched again.
+            (credential.environment_id, credential.id, encode(credential, skip=_UNSAVED)),
+        )
+
+    def remove_credential(self, credential: DeliveryCredential) -> None:
+        super().remove_credential(credential)
+        self._write(
+            "DELETE FROM delivery_credentials WHERE environment_id = ? AND id = ?",
+            (credential.environment_id, credential.id),
+        )
 
     # subscriptions ----------------------------------------------------------------------
     def add_subscription(self, subscription: Subscription) -> None:

@@ -9,6 +9,7 @@ import pytest
 from _store_helpers import DEAD_URL, ENV, OK_URL, log_rows, mount_receivers, open_platform
 from hooksim.simulator import DeliveryState, Platform, Settings, Unauthorized
 from hooksim.simulator._sqlite_store import SqliteStore
+from hooksim.simulator._store import MemoryStore
 
 
 def _world(db_path: Path) -> dict[str, object]:
@@ -35,7 +36,30 @@ def _world(db_path: Path) -> dict[str, object]:
                 "disableAfterFailures": False,
             },
         )
-        dead = platform.subscribe(ENV, {"types": ["card-completed"], "url": DEAD_URL})
+        basic = platform.create_credential(
+            ENV, {"type": "basic", "name": "b", "username": "u", "password": "p@ss"}
+        )
+        gone_credential = platform.create_credential(
+            ENV, {"type": "api-key", "headerName": "X-Key", "value": "v"}
+        )
+        platform.delete_credential(ENV, gone_credential.id)
+        dead = platform.subscribe(
+            ENV,
+            {
+                "types": ["card-completed"],
+                "url": DEAD_URL,
+                "credentialId": basic.id,
+                "mapping": '{"id": {{ data.id | tojson }}}',
+            },
+        )
+        platform.subscribe(
+            ENV,
+            {
+                "types": ["card-completed"],
+                "url": OK_URL,
+                "batch": {"maxEvents": 2, "maxWaitSeconds": 30},
+            },
+        )
         removed = platform.subscribe(ENV, {"types": ["card-snoozed"], "url": OK_URL})
         platform.disable_subscription(ENV, removed.id)
         platform.delete_subscription(ENV, removed.id)
@@ -74,6 +98,9 @@ def _snapshot(platform: Platform) -> dict[str, object]:
         "log": log_rows(platform),
         "bodies": [(r.body, r.headers, r.method, r.url) for r in platform.store.attempts(ENV)],
         "clients": sorted((c.client_id, c.secret, c.role) for c in platform.auth.clients(ENV)),
+        "credentials": [
+            (c.id, c.type, c.name, c.fields, c.created) for c in platform.credentials(ENV)
+        ],
         "now": platform.clock.now(),
     }
 
@@ -136,3 +163,13 @@ def test_in_memory_sqlite_works_and_keeps_nothing(stores: list[SqliteStore]) -> 
         platform.create_environment(ENV)
         platform.subscribe(ENV, {"types": ["card-completed"], "url": OK_URL})
         assert len(platform.subscriptions(ENV)) == 1
+
+
+def test_every_way_of_changing_the_memory_store_is_written_through() -> None:
+    """A record type added to MemoryStore must be persisted by SqliteStore too (or restarting
+    on a file would silently lose it): each changing method is overridden."""
+    changing = ("add_", "save_", "remove_", "delete_", "mark_", "log_", "attempt_")
+    names = [name for name in vars(MemoryStore) if name.startswith(changing)]
+    assert names  # the prefixes still match something
+    missing = [name for name in names if name not in vars(SqliteStore)]
+    assert not missing, f"SqliteStore does not persist: {missing}"
