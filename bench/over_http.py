@@ -8,13 +8,13 @@ import http.client
 import threading
 import time
 
-from hooksim.simulator import AttemptFinished, Platform, Signal, WallClock
+from hooksim.simulator import AttemptFinished, OutgoingRequest, Platform, Signal, WallClock
 from hooksim.simulator._driver import DeliveryPool, Driver
 from hooksim.simulator._http_transport import HttpTransport
 
 from .payload import typical_body, typical_headers
 
-__all__ = ["http_deliveries_per_s", "http_floor_per_s"]
+__all__ = ["http_deliveries_per_s", "http_floor_per_s", "transport_send_per_s"]
 
 
 def http_floor_per_s(port: int, count: int) -> float:
@@ -32,6 +32,22 @@ def http_floor_per_s(port: int, count: int) -> float:
         return count / (time.perf_counter() - started)
     finally:
         connection.close()
+
+
+def transport_send_per_s(port: int, count: int) -> float:
+    """`HttpTransport.send` of the same request in a bare loop: the transport's own cost,
+    without the engine (it splits the gap between the floor and deliveries in two)."""
+    body = typical_body()
+    request = OutgoingRequest(
+        "POST", f"http://127.0.0.1:{port}/hook", typical_headers(body), body, 10.0
+    )
+    with HttpTransport() as transport:
+        started = time.perf_counter()
+        for _ in range(count):
+            result = transport.send(request)
+            if not result.status_code == 200:
+                raise RuntimeError(f"the receiver answered {result.status_code}: {result.error}")
+        return count / (time.perf_counter() - started)
 
 
 def http_deliveries_per_s(port: int, count: int, per_endpoint: int = 2) -> float:

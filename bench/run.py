@@ -23,7 +23,7 @@ from typing import Any
 from ._util import REPO, run_child, spawn
 from .api import api_figures
 from .inprocess import engine_run
-from .over_http import http_deliveries_per_s, http_floor_per_s
+from .over_http import http_deliveries_per_s, http_floor_per_s, transport_send_per_s
 from .payload import floor_loop
 from .scenario_runs import disable_scenario_wall_ms, library_wall_s
 from .table import GOALS, print_table
@@ -77,16 +77,19 @@ def _rounds(sizes: Sizes) -> dict[str, Any]:
 
 
 def _http(sizes: Sizes) -> dict[str, Any]:
-    floors, deliveries, ratios = [], [], []
+    floors, sends, deliveries = [], [], []
     with spawn("bench.receiver") as (_, port):
-        for _ in range(sizes.rounds if sizes.rounds < 3 else 3):
+        for _ in range(min(sizes.rounds, 3)):
             floors.append(http_floor_per_s(int(port), sizes.http_count))
+            sends.append(transport_send_per_s(int(port), sizes.http_count))
             deliveries.append(http_deliveries_per_s(int(port), sizes.http_count))
-            ratios.append(deliveries[-1] / floors[-1])
+    median = statistics.median
     return {
-        "http_floor_per_s": statistics.median(floors),
-        "http_deliveries_per_s": statistics.median(deliveries),
-        "http_ratio": statistics.median(ratios),
+        "http_floor_per_s": median(floors),
+        "http_deliveries_per_s": median(deliveries),
+        "http_ratio": median(d / f for d, f in zip(deliveries, floors, strict=True)),
+        "http_transport_send_per_s": median(sends),
+        "http_transport_send_ratio": median(s / f for s, f in zip(sends, floors, strict=True)),
     }
 
 

@@ -27,6 +27,8 @@ GOALS: tuple[Row, ...] = (
     Row("http_floor_per_s", "HTTP floor: http.client", "/s"),
     Row("http_deliveries_per_s", "HTTP deliveries", "/s"),
     Row("http_ratio", "  ratio to the floor", "", ">= 0.6", lambda v: v >= 0.6),
+    Row("http_transport_send_per_s", "  HttpTransport.send alone", "/s"),
+    Row("http_transport_send_ratio", "  its ratio to the floor"),
     Row("disable_scenario_wall_ms", "23-failure disable scenario", " ms", "< 50", lambda v: v < 50),
     Row("library_wall_s", "bundled library", " s", "< 5", lambda v: v < 5),
     Row("virtual_hours_covered", "  virtual hours covered", " h"),
