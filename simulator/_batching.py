@@ -10,6 +10,11 @@ one row per attempt; its `event_ids` lists the batch's events (`event_id` is the
 Each event keeps its own `Delivery` record (NOTHING-LOST is checked per event, as always);
 the batch only decides when they are sent and how they end. The engine creates a `Batcher`
 the first time a batched subscription gets an event, so plain subscriptions pay nothing.
+
+A durable store keeps each batch (`save_batch`, `add_batch_member`, `batch_sent`,
+`end_batch`): after a restart a batch goes on with its events, its first attempt, its attempts
+so far and its next scheduled time (`Batcher.restore`); one in flight at a crash is logged as
+one interrupted row listing its events, and sent again.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from ._retry import next_retry_at
 from ._scheduler import Timer
 from ._settings import Settings
 from ._signals import AttemptFinished
+from ._storage import QueuedBatch
 from ._transport import OutgoingRequest, TransportResult
 
 if TYPE_CHECKING:
@@ -44,6 +50,8 @@ class Batch:
     next_attempt_at: float | None = None
     attempts: int = 0
     timer: Timer | None = None
+    #: Still the subscription's open batch (events may join it).
+    collecting: bool = True
 
     @property
     def key(self) -> tuple[str, str]:
@@ -65,38 +73,108 @@ class Batcher:
         """An event for a batched subscription: it joins the batch that is collecting."""
         policy = subscription.batch
         assert policy is not None
-        scheduler = self._platform.scheduler
+        platform = self._platform
+        scheduler = platform.scheduler
         batch = self._open.get(subscription.id)
+        changed = batch is None
         if batch is None:
             self._numbers += 1
             batch = Batch(self._numbers, delivery.environment_id, subscription.id, policy)
             self._open[subscription.id] = batch
             batch.timer = scheduler.call_at(now + policy.max_wait, self._first_attempt, batch)
         batch.members.append(delivery)
+        platform.store.add_batch_member(batch, delivery)
         if len(batch.members) >= batch.policy.max_events:
             # Full: sent now; the next event starts another batch.
             del self._open[subscription.id]
+            batch.collecting = False
             assert batch.timer is not None
             scheduler.cancel(batch.timer)
             batch.timer = scheduler.call_at(now, self._first_attempt, batch)
-        assert batch.timer is not None
-        delivery.next_attempt_at = batch.timer.when
+            changed = True
+        timer = batch.timer
+        assert timer is not None
+        delivery.next_attempt_at = timer.when
+        if changed:
+            # The first attempt is scheduled then (a restart keeps that time).
+            batch.next_attempt_at = timer.when
+            platform.store.save_batch(batch, timer.when, timer.seq)
 
     def _first_attempt(self, batch: Batch) -> None:
         if self._open.get(batch.subscription_id) is batch:
             del self._open[batch.subscription_id]
+        batch.collecting = False
         now = self._platform.clock.now()
-        batch.first_attempt_at = batch.next_attempt_at = now
+        # From its scheduled time (the instant itself under the virtual clock), like a plain
+        # delivery's first attempt: a batch due while the platform was stopped keeps it.
+        scheduled = batch.next_attempt_at if batch.next_attempt_at is not None else now
+        batch.first_attempt_at = batch.next_attempt_at = scheduled
         for member in batch.members:
-            member.first_attempt_at = now
+            member.first_attempt_at = scheduled
         self._attempt(batch)
+
+    def restore(self, saved: QueuedBatch, now: float) -> None:
+        """Pick up a batch a durable store kept: it is queued again at its scheduled time (at
+        once if overdue) with its events, first attempt and attempts so far. One that was in
+        flight is logged as interrupted (one row listing its events) and sent again, unless
+        its subscription was disabled or deleted meanwhile."""
+        platform = self._platform
+        self._numbers = max(self._numbers, saved.number)
+        batch = Batch(
+            saved.number,
+            saved.environment_id,
+            saved.subscription_id,
+            saved.policy,
+            list(saved.members),
+            first_attempt_at=saved.first_attempt_at,
+            next_attempt_at=saved.next_attempt_at,
+            attempts=saved.attempts,
+            collecting=saved.collecting,
+        )
+        subscription: Subscription | None
+        try:
+            subscription = platform.store.subscription(batch.environment_id, batch.subscription_id)
+        except NotFound:
+            subscription = None
+        due = saved.due_at
+        if saved.sent is not None:
+            pending = batch.pending()
+            if pending:
+                event_ids = tuple(m.event_id for m in pending)
+                platform._log_interrupted(pending[0], subscription, saved.sent, now, event_ids)
+            batch.attempts = saved.sent.attempt - 1
+            batch.next_attempt_at = due = saved.sent.scheduled_at
+            batch.collecting = False
+            if subscription is None or not subscription.active:
+                reason = "subscription-deleted" if subscription is None else "subscription-disabled"
+                self._end(batch, DeliveryState.UNDELIVERED, reason)
+                return
+        for member in batch.pending():
+            member.attempts = batch.attempts
+            member.next_attempt_at = batch.next_attempt_at
+            if batch.first_attempt_at is not None:
+                member.first_attempt_at = batch.first_attempt_at
+        when = max(due, now)
+        if batch.first_attempt_at is None:
+            if batch.collecting:
+                self._open[batch.subscription_id] = batch
+            batch.timer = platform.scheduler.call_at(when, self._first_attempt, batch)
+        else:
+            batch.timer = platform.scheduler.call_at(when, self._attempt, batch)
+        platform.store.save_batch(batch, batch.timer.when, batch.timer.seq)
+
+    def restored_numbers(self, numbers: int) -> None:
+        """New batches are numbered after every batch the store ever kept."""
+        self._numbers = max(self._numbers, numbers)
 
     def _attempt(self, batch: Batch) -> None:
         platform = self._platform
         batch.timer = None
         members = batch.pending()
         if not members:
-            return  # every event already ended (the subscription was disabled meanwhile)
+            # Every event already ended (the subscription was disabled meanwhile).
+            platform.store.end_batch(batch)
+            return
         try:
             subscription = platform.store.subscription(batch.environment_id, batch.subscription_id)
         except NotFound:
@@ -131,7 +209,7 @@ class Batcher:
         for member in members:
             platform._in_flight[member.key] = batch.attempts
         # A durable store records the batch as leaving before it leaves (see Platform._attempt).
-        leaving = partial(_leaving, platform, members, scheduled_at, now, request_id)
+        leaving = partial(platform.store.batch_sent, batch, scheduled_at, now, request_id)
         if platform._dispatching:
             platform._dispatch(request, answered, leaving if platform.store.durable else None)
             return
@@ -216,6 +294,7 @@ class Batcher:
         subscription.consecutive_failures += 1
         platform.store.save_subscription(subscription)
         if not batch.pending():
+            platform.store.end_batch(batch)
             return
         if not subscription.active:
             self._end(batch, DeliveryState.UNDELIVERED, "subscription-disabled")
@@ -243,9 +322,10 @@ class Batcher:
         batch.next_attempt_at = when
         for member in batch.pending():
             member.next_attempt_at = when
-        batch.timer = platform.scheduler.call_at(
+        timer = batch.timer = platform.scheduler.call_at(
             max(when, platform.clock.now()), self._attempt, batch
         )
+        platform.store.save_batch(batch, timer.when, timer.seq)
 
     def _end(self, batch: Batch, state: DeliveryState, reason: str | None) -> None:
         platform = self._platform
@@ -254,17 +334,7 @@ class Batcher:
             batch.timer = None
         for member in batch.pending():
             platform._end(member, state, reason)
-
-
-def _leaving(
-    platform: Platform,
-    members: list[Delivery],
-    scheduled_at: float,
-    started: float,
-    request_id: str,
-) -> None:
-    for member in members:
-        platform.store.attempt_sent(member, scheduled_at, started, request_id)
+        platform.store.end_batch(batch)
 
 
 def _user_agent() -> str:

@@ -47,7 +47,7 @@ from ._signals import (
     Signal,
     SubscriptionChanged,
 )
-from ._storage import Resume, SentAttempt, Store
+from ._storage import Queued, QueuedBatch, Resume, SentAttempt, Store
 from ._store import MemoryStore
 from ._transport import InProcessTransport, OutgoingRequest, Transport, TransportResult
 from ._validation import check_subscription_fields
@@ -129,38 +129,52 @@ class Platform:
 
     def _restore(self, resume: Resume) -> None:
         """Carry on where a durable store left off: the virtual clock's time, the random
-        source, and a timer for every pending delivery in the order they were queued (an
-        overdue one is due at once). An attempt that was in flight when the platform stopped
-        is logged as interrupted and sent again: the receiver may get it twice (AT-LEAST-ONCE),
-        and the log shows both."""
+        source, and a timer for every pending delivery and batch in the order they were
+        queued (an overdue one is due at once). An attempt that was in flight when the
+        platform stopped is logged as interrupted and sent again: the receiver may get it
+        twice (AT-LEAST-ONCE), and the log shows both."""
         if resume.now is not None and isinstance(self.clock, VirtualClock):
             self.clock.jump_to(max(resume.now, self.clock.now()))
         if resume.random_state is not None and self.ids.seed is not None:
             self.ids.rng.setstate(resume.random_state)
+        if resume.batch_numbers:
+            self._batches().restored_numbers(resume.batch_numbers)
+        queued: list[tuple[float, int, Queued | QueuedBatch]] = [
+            (q.due_at, q.order, q) for q in resume.queue
+        ]
+        if resume.batches:
+            queued += [(b.due_at, b.order, b) for b in resume.batches]
+            queued.sort(key=lambda item: (item[0], item[1]))
         with self.store.transaction(sync=False):
             now = self.clock.now()
-            for queued in resume.queue:
-                delivery, due = queued.delivery, queued.due_at
-                try:
-                    subscription = self.store.subscription(
-                        delivery.environment_id, delivery.subscription_id
-                    )
-                except NotFound:
-                    subscription = None
-                if queued.sent is not None:
-                    self._log_interrupted(delivery, subscription, queued.sent, now)
-                    delivery.attempts = queued.sent.attempt - 1
-                    delivery.next_attempt_at = due = queued.sent.scheduled_at
-                if subscription is None:
-                    self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DELETED)
-                elif not subscription.active:
-                    self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
-                elif subscription.batch is not None:
-                    # Batches are not kept: the pending events are collected again (their
-                    # retry window starts again with the new batch's first attempt).
-                    self._batch(subscription, delivery, now)
+            for _, _, item in queued:
+                if isinstance(item, QueuedBatch):
+                    self._batches().restore(item, now)
                 else:
-                    self._schedule_attempt(delivery, due)
+                    self._restore_delivery(item, now)
+
+    def _restore_delivery(self, queued: Queued, now: float) -> None:
+        delivery, due = queued.delivery, queued.due_at
+        try:
+            subscription = self.store.subscription(
+                delivery.environment_id, delivery.subscription_id
+            )
+        except NotFound:
+            subscription = None
+        if queued.sent is not None:
+            self._log_interrupted(delivery, subscription, queued.sent, now)
+            delivery.attempts = queued.sent.attempt - 1
+            delivery.next_attempt_at = due = queued.sent.scheduled_at
+        if subscription is None:
+            self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DELETED)
+        elif not subscription.active:
+            self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
+        elif subscription.batch is not None:
+            # A batch's member in a file written before batches were kept: it joins a new
+            # batch (its retry window starts again with that batch's first attempt).
+            self._batch(subscription, delivery, now)
+        else:
+            self._schedule_attempt(delivery, due)
 
     def _log_interrupted(
         self,
@@ -168,7 +182,10 @@ class Platform:
         subscription: Subscription | None,
         sent: SentAttempt,
         now: float,
+        event_ids: tuple[str, ...] = (),
     ) -> None:
+        """The log's row for an attempt whose answer a restart lost (a batch's lists its
+        events in `event_ids`, like its other rows)."""
         finished = max(now, sent.started_at)
         record = AttemptRecord(
             environment_id=delivery.environment_id,
@@ -187,6 +204,7 @@ class Platform:
             url=subscription.url if subscription is not None else "",
             headers={},
             error=INTERRUPTED,
+            event_ids=event_ids,
         )
         self.store.log_attempt(record)
         self._emit(AttemptFinished(record))
@@ -871,11 +889,14 @@ class Platform:
         )
 
     def _batch(self, subscription: Subscription, delivery: Delivery, now: float) -> None:
+        self._batches().add(subscription, delivery, now)
+
+    def _batches(self) -> Batcher:
         if self._batcher is None:
             from ._batching import Batcher
 
             self._batcher = Batcher(self)
-        self._batcher.add(subscription, delivery, now)
+        return self._batcher
 
     # time ---------------------------------------------------------------------------
     def advance(self, seconds: float) -> float:

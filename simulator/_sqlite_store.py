@@ -3,9 +3,11 @@
 `hooksim serve --db FILE` keeps its state here; restarting on the same file (after a clean stop,
 a crash or `kill -9`) resumes it: environments and their settings, API clients, subscriptions
 with their status and counters, events, every pending delivery (attempts so far, first attempt,
-next due time, queue order, an attempt in flight), the delivery log, the virtual clock's time and
-the seeded random source, delivery credentials. Bearer tokens and cached identity tokens are not
-kept: after a restart callers ask for a new token (and the platform for a new identity token).
+next due time, queue order, an attempt in flight), the batches of batched subscriptions (their
+events, first attempt, attempts so far, next due time, an attempt in flight), the delivery log,
+the virtual clock's time and the seeded random source, delivery credentials. Bearer tokens and
+cached identity tokens are not kept: after a restart callers ask for a new token (and the
+platform for a new identity token).
 
 Reads come from memory, exactly as with `MemoryStore`; every change is written in the
 transaction of the operation that made it (one API call, one timer callback, one answer).
@@ -33,17 +35,28 @@ import threading
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._auth import ApiClient
 from ._clock import Clock
 from ._credentials import DeliveryCredential
 from ._encoding import encoded_data
-from ._models import AttemptRecord, Delivery, DeliveryState, Environment, Event, Subscription
+from ._models import (
+    AttemptRecord,
+    BatchPolicy,
+    Delivery,
+    DeliveryState,
+    Environment,
+    Event,
+    Subscription,
+)
 from ._records import decode, encode
 from ._settings import Settings
-from ._storage import Queued, Resume, SentAttempt, StoreError
+from ._storage import Queued, QueuedBatch, Resume, SentAttempt, StoreError
 from ._store import MemoryStore
+
+if TYPE_CHECKING:
+    from ._batching import Batch
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
@@ -74,6 +87,15 @@ CREATE TABLE IF NOT EXISTS attempts (
     environment_id TEXT NOT NULL, event_id TEXT NOT NULL, subscription_id TEXT NOT NULL,
     attempt INTEGER NOT NULL, kind TEXT NOT NULL, outcome TEXT NOT NULL, request_id TEXT NOT NULL,
     record TEXT NOT NULL, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (
+    number INTEGER PRIMARY KEY, environment_id TEXT NOT NULL, subscription_id TEXT NOT NULL,
+    policy TEXT NOT NULL, collecting INTEGER NOT NULL, first_attempt_at REAL,
+    next_attempt_at REAL, attempts INTEGER NOT NULL, due_at REAL, queue_order INTEGER,
+    done INTEGER NOT NULL DEFAULT 0, sent_attempt INTEGER, sent_scheduled_at REAL,
+    sent_started_at REAL, sent_request_id TEXT);
+CREATE TABLE IF NOT EXISTS batch_members (
+    number INTEGER NOT NULL, event_id TEXT NOT NULL, subscription_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS batch_members_by_number ON batch_members (number);
 """
 
 # The queue columns and the in-flight attempt are what a restart needs; `record` is the rest.
@@ -85,6 +107,19 @@ ON CONFLICT (event_id, subscription_id) DO UPDATE SET
     state = excluded.state, record = excluded.record, due_at = excluded.due_at,
     queue_order = excluded.queue_order, sent_attempt = NULL, sent_scheduled_at = NULL,
     sent_started_at = NULL, sent_request_id = NULL
+"""
+
+# A batch's header: where it stands and when its next step is due (its members are rows of
+# batch_members, in the order they joined). A batch that ended is kept, marked done.
+_UPSERT_BATCH = """
+INSERT INTO batches (number, environment_id, subscription_id, policy, collecting,
+    first_attempt_at, next_attempt_at, attempts, due_at, queue_order)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (number) DO UPDATE SET
+    collecting = excluded.collecting, first_attempt_at = excluded.first_attempt_at,
+    next_attempt_at = excluded.next_attempt_at, attempts = excluded.attempts,
+    due_at = excluded.due_at, queue_order = excluded.queue_order, sent_attempt = NULL,
+    sent_scheduled_at = NULL, sent_started_at = NULL, sent_request_id = NULL
 """
 
 
@@ -181,7 +216,7 @@ class SqliteStore(MemoryStore):
                 "SELECT client_id, secret, role, environment_id FROM api_clients ORDER BY rowid"
             )
         ]
-        queue = []
+        pending: list[tuple[Delivery, float | None, int | None, SentAttempt | None]] = []
         for record, due_at, order, *sent in db.execute(
             "SELECT record, due_at, queue_order, sent_attempt, sent_scheduled_at, "
             "sent_started_at, sent_request_id FROM deliveries ORDER BY rowid"
@@ -191,18 +226,67 @@ class SqliteStore(MemoryStore):
             if delivery.state is not DeliveryState.PENDING:
                 continue
             self._pending[delivery.subscription_id][delivery.key] = delivery
-            if due_at is None:  # never queued on its own (a batch's member): as published
+            pending.append(
+                (delivery, due_at, order, None if sent[0] is None else SentAttempt(*sent))
+            )
+        batches = self._load_batches()
+        in_batches = {m.key for batch in batches for m in batch.members}
+        queue = []
+        for delivery, due_at, order, in_flight in pending:
+            if delivery.key in in_batches:
+                continue  # its batch decides when it is sent
+            if due_at is None:  # a batch's member in a file whose batches were not kept
                 due_at = delivery.first_attempt_at
-            in_flight = None if sent[0] is None else SentAttempt(*sent)
             queue.append(Queued(delivery, due_at, order or 0, in_flight))
         queue.sort(key=lambda queued: (queued.due_at, queued.order))
         now = self._meta("now")
         random_state = self._meta("random")
+        (numbers,) = db.execute("SELECT coalesce(max(number), 0) FROM batches").fetchone()
         self._resume = Resume(
             now=now,
             random_state=_decode_random(random_state) if random_state else None,
             queue=queue,
+            batches=batches,
+            batch_numbers=numbers,
         )
+
+    def _load_batches(self) -> list[QueuedBatch]:
+        """The batches that had not ended, with their members, in the order they were queued."""
+        db = self._db
+        members: dict[int, list[Delivery]] = {}
+        for number, event_id, subscription_id in db.execute(
+            "SELECT m.number, m.event_id, m.subscription_id FROM batch_members AS m "
+            "JOIN batches AS b ON b.number = m.number WHERE b.done = 0 ORDER BY m.rowid"
+        ):
+            delivery = self._deliveries.get((event_id, subscription_id))
+            if delivery is not None:
+                members.setdefault(number, []).append(delivery)
+        batches = []
+        for row in db.execute(
+            "SELECT number, environment_id, subscription_id, policy, collecting, "
+            "first_attempt_at, next_attempt_at, attempts, due_at, queue_order, sent_attempt, "
+            "sent_scheduled_at, sent_started_at, sent_request_id FROM batches WHERE done = 0"
+        ):
+            number, env_id, sub_id, policy, collecting, first, following, attempts = row[:8]
+            due_at, order, *sent = row[8:]
+            batches.append(
+                QueuedBatch(
+                    number=number,
+                    environment_id=env_id,
+                    subscription_id=sub_id,
+                    policy=decode(BatchPolicy, policy),
+                    members=members.get(number, []),
+                    collecting=bool(collecting),
+                    first_attempt_at=first,
+                    next_attempt_at=following,
+                    attempts=attempts,
+                    due_at=due_at if due_at is not None else 0.0,
+                    order=order or 0,
+                    sent=None if sent[0] is None else SentAttempt(*sent),
+                )
+            )
+        batches.sort(key=lambda batch: (batch.due_at, batch.order))
+        return batches
 
     def resume(self, clock: Clock, rng: random.Random | None) -> Resume:
         """Bind the clock and the random source (saved with every commit from now on) and
@@ -431,6 +515,58 @@ class SqliteStore(MemoryStore):
     def mark_ended(self, delivery: Delivery) -> None:
         super().mark_ended(delivery)
         self._save_delivery(delivery, None, None)
+
+    # batches ----------------------------------------------------------------------------
+    def save_batch(self, batch: Batch, due_at: float, order: int) -> None:
+        self._write(
+            _UPSERT_BATCH,
+            (
+                batch.number,
+                batch.environment_id,
+                batch.subscription_id,
+                encode(batch.policy),
+                int(batch.collecting),
+                batch.first_attempt_at,
+                batch.next_attempt_at,
+                batch.attempts,
+                due_at,
+                order,
+            ),
+        )
+
+    def add_batch_member(self, batch: Batch, delivery: Delivery) -> None:
+        self._write(
+            "INSERT INTO batch_members (number, event_id, subscription_id) VALUES (?, ?, ?)",
+            (batch.number, delivery.event_id, delivery.subscription_id),
+        )
+
+    def batch_sent(
+        self, batch: Batch, scheduled_at: float, started_at: float, request_id: str
+    ) -> None:
+        self._write(
+            "UPDATE batches SET collecting = ?, first_attempt_at = ?, next_attempt_at = ?, "
+            "attempts = ?, sent_attempt = ?, sent_scheduled_at = ?, sent_started_at = ?, "
+            "sent_request_id = ? WHERE number = ?",
+            (
+                int(batch.collecting),
+                batch.first_attempt_at,
+                batch.next_attempt_at,
+                batch.attempts,
+                batch.attempts,
+                scheduled_at,
+                started_at,
+                request_id,
+                batch.number,
+            ),
+        )
+
+    def end_batch(self, batch: Batch) -> None:
+        self._write(
+            "UPDATE batches SET done = 1, due_at = NULL, queue_order = NULL, sent_attempt = NULL, "
+            "sent_scheduled_at = NULL, sent_started_at = NULL, sent_request_id = NULL "
+            "WHERE number = ?",
+            (batch.number,),
+        )
 
     # the delivery log -------------------------------------------------------------------
     def log_attempt(self, record: AttemptRecord) -> None:

@@ -10,7 +10,9 @@ The engine (`Platform`) owns the rules and calls the store at each state change:
 - *records*: `add_*`, `remove_subscription`, `mark_ended`, `log_attempt` register records;
 - *save points*: `save_environment`, `save_subscription`, `save_delivery` (a delivery's next
   attempt is queued), `attempt_sent` (an attempt is about to leave), `save_client`,
-  `delete_client` record changes to live objects;
+  `delete_client` record changes to live objects; a batched subscription's batches have their
+  own (`save_batch`, `add_batch_member`, `batch_sent`, `end_batch`), so that a batch keeps its
+  events, its first attempt and its retry schedule across a restart;
 - *transactions*: each operation (an API call, a timer callback, a receiver's answer) runs in
   `transaction()`, so a crash never leaves half of it. `flush()` commits what is done so far
   before a request leaves the process: a crash after that point re-sends the request (and the
@@ -25,15 +27,18 @@ import random
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ._auth import ApiClient
 from ._clock import Clock
 from ._credentials import DeliveryCredential
 from ._errors import HooksimError
-from ._models import AttemptRecord, Delivery, Environment, Event, Subscription
+from ._models import AttemptRecord, BatchPolicy, Delivery, Environment, Event, Subscription
 
-__all__ = ["Queued", "Resume", "SentAttempt", "Store", "StoreError"]
+if TYPE_CHECKING:
+    from ._batching import Batch
+
+__all__ = ["Queued", "QueuedBatch", "Resume", "SentAttempt", "Store", "StoreError"]
 
 
 class StoreError(HooksimError):
@@ -63,6 +68,26 @@ class Queued:
 
 
 @dataclass(frozen=True, slots=True)
+class QueuedBatch:
+    """A batch as it was saved: its events, where it stood, and when its next step is due
+    (its first attempt while `first_attempt_at` is None, else a retry)."""
+
+    number: int
+    environment_id: str
+    subscription_id: str
+    policy: BatchPolicy
+    members: list[Delivery]
+    #: Still collecting events (the subscription's open batch).
+    collecting: bool
+    first_attempt_at: float | None
+    next_attempt_at: float | None
+    attempts: int
+    due_at: float
+    order: int
+    sent: SentAttempt | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Resume:
     """What a restarted platform picks up from a durable store."""
 
@@ -70,8 +95,13 @@ class Resume:
     now: float | None = None
     #: The seeded random source's state at the last commit (None: nothing saved).
     random_state: tuple | None = None
-    #: Every pending delivery, in the order its next attempt was queued.
+    #: Every pending delivery, in the order its next attempt was queued (batch members are
+    #: in `batches` instead).
     queue: list[Queued] = field(default_factory=list)
+    #: Every batch still collecting, waiting or retrying, in the order it was queued.
+    batches: list[QueuedBatch] = field(default_factory=list)
+    #: The highest batch number ever used (new batches are numbered after it).
+    batch_numbers: int = 0
 
 
 class Store(Protocol):
@@ -118,6 +148,20 @@ class Store(Protocol):
         self, delivery: Delivery, scheduled_at: float, started_at: float, request_id: str
     ) -> None:
         """Attempt `delivery.attempts` is leaving; until its answer is logged it is in flight."""
+
+    def save_batch(self, batch: Batch, due_at: float, order: int) -> None:
+        """The batch's next step (its first attempt, or a retry) is queued at `due_at`."""
+
+    def add_batch_member(self, batch: Batch, delivery: Delivery) -> None:
+        """`delivery` (already added) joined `batch`."""
+
+    def batch_sent(
+        self, batch: Batch, scheduled_at: float, started_at: float, request_id: str
+    ) -> None:
+        """Attempt `batch.attempts` of the batch is leaving (in flight until answered)."""
+
+    def end_batch(self, batch: Batch) -> None:
+        """Nothing more is sent for the batch (its events have ended)."""
 
     def api_clients(self) -> list[ApiClient]: ...
     def save_client(self, client: ApiClient) -> None: ...

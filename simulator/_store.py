@@ -12,6 +12,7 @@ import random
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING
 
 from ._auth import ApiClient
 from ._clock import Clock
@@ -19,6 +20,9 @@ from ._credentials import DeliveryCredential
 from ._errors import NotFound
 from ._models import AttemptRecord, Delivery, Environment, Event, Subscription
 from ._storage import Resume
+
+if TYPE_CHECKING:
+    from ._batching import Batch
 
 __all__ = ["MemoryStore"]
 
@@ -142,6 +146,20 @@ class MemoryStore:
     def attempt_sent(
         self, delivery: Delivery, scheduled_at: float, started_at: float, request_id: str
     ) -> None:
+        pass
+
+    def save_batch(self, batch: Batch, due_at: float, order: int) -> None:
+        pass
+
+    def add_batch_member(self, batch: Batch, delivery: Delivery) -> None:
+        pass
+
+    def batch_sent(
+        self, batch: Batch, scheduled_at: float, started_at: float, request_id: str
+    ) -> None:
+        pass
+
+    def end_batch(self, batch: Batch) -> None:
         pass
 
     def api_clients(self) -> list[ApiClient]:

@@ -148,9 +148,10 @@ class Request:
 
 
 class CountingReceiver:
-    """Counts every request it gets (by request id and event id). While `down` it answers
-    503 after `down_latency` seconds, so that attempts are in flight when the platform dies;
-    `hold(n)` makes the n-th request wait until `release()` (it is then never answered)."""
+    """Counts every request it gets (by request id and event id: a batch counts each of its
+    events). While `down` it answers 503 after `down_latency` seconds, so that attempts are in
+    flight when the platform dies; `hold(n)` makes the n-th request wait until `release()` (it
+    is then never answered)."""
 
     def __init__(self, *, down: bool = False, down_latency: float = 0.0) -> None:
         self.lock = threading.Lock()
@@ -160,6 +161,7 @@ class CountingReceiver:
             self.down.set()
         self.down_latency = down_latency
         self._hold_number: int | None = None
+        self._count = 0  # requests answered (a batch is one)
         self.holding = threading.Event()
         self._released = threading.Event()
         receiver = self
@@ -169,7 +171,9 @@ class CountingReceiver:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                status = receiver._answer(body["requestId"], body["data"]["id"], body["webhookId"])
+                data = body["data"] if body["isBatched"] else [body["data"]]
+                events = [item["id"] for item in data]
+                status = receiver._answer(body["requestId"], events, body["webhookId"])
                 if status is None:
                     self.close_connection = True
                     return
@@ -185,12 +189,14 @@ class CountingReceiver:
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,))
         self.thread.start()
 
-    def _answer(self, request_id: str, event_id: str, subscription_id: str) -> int | None:
+    def _answer(self, request_id: str, events: list[str], subscription_id: str) -> int | None:
         with self.lock:
-            hold = len(self.requests) + 1 == self._hold_number
+            self._count += 1
+            hold = self._count == self._hold_number
             down = self.down.is_set()
             status = None if hold else 503 if down else 200
-            self.requests.append(Request(request_id, event_id, subscription_id, status))
+            for event_id in events:  # a batch: one row per event, with the batch's request id
+                self.requests.append(Request(request_id, event_id, subscription_id, status))
         if hold:
             self.holding.set()
             self._released.wait(30)
