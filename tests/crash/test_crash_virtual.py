@@ -70,7 +70,7 @@ def _offsets(log: list[dict[str, Any]]) -> dict[str, list[str]]:
     return times
 
 
-@pytest.mark.clause("RETRY-SCHEDULE", "DETERMINISM")
+@pytest.mark.clause("DURABLE-CRASH-RECOVERY", "RETRY-SCHEDULE", "DETERMINISM")
 @pytest.mark.parametrize("kill_after", [2, 5])
 def test_killed_between_advances_the_run_goes_on_as_if_nothing_happened(
     tmp_path: Path, receiver: CountingReceiver, kill_after: int
@@ -94,7 +94,7 @@ def test_killed_between_advances_the_run_goes_on_as_if_nothing_happened(
     _assert_default_schedule(reference)
 
 
-@pytest.mark.clause("RETRY-SCHEDULE", "AT-LEAST-ONCE")
+@pytest.mark.clause("DURABLE-CRASH-RECOVERY", "RETRY-SCHEDULE", "AT-LEAST-ONCE")
 def test_killed_in_the_middle_of_an_advance_each_retry_keeps_its_virtual_time(
     tmp_path: Path, receiver: CountingReceiver
 ) -> None:

@@ -49,7 +49,7 @@ def _reference() -> list[tuple[object, ...]]:
     return log_rows(platform)
 
 
-@pytest.mark.clause("DETERMINISM", "SCHEDULER-ORDER")
+@pytest.mark.clause("DURABLE-CRASH-RECOVERY", "DETERMINISM", "SCHEDULER-ORDER")
 @pytest.mark.parametrize("restart_after", [0, 2, 4, 7])
 def test_a_restarted_virtual_run_is_the_uninterrupted_run(
     db_path: Path, tmp_path: Path, restart_after: int
@@ -95,7 +95,7 @@ def _reference_first_failures() -> list[tuple[object, ...]]:
     return [row for row in log_rows(platform) if row[6] != "success"]
 
 
-@pytest.mark.clause("RETRY-SCHEDULE")
+@pytest.mark.clause("DURABLE-CRASH-RECOVERY", "RETRY-SCHEDULE")
 def test_overdue_retries_run_at_once_in_order_then_the_schedule_goes_on(db_path: Path) -> None:
     clock = ManualClock()
     start = clock.now()
@@ -166,7 +166,7 @@ def _request_id(request: OutgoingRequest) -> str:
     return str(json.loads(request.body)["requestId"])
 
 
-@pytest.mark.clause("AT-LEAST-ONCE", "LOG-ATTEMPTS")
+@pytest.mark.clause("DURABLE-CRASH-RECOVERY", "AT-LEAST-ONCE", "LOG-ATTEMPTS")
 def test_an_attempt_in_flight_at_a_crash_is_logged_and_sent_again(
     db_path: Path, tmp_path: Path
 ) -> None:
@@ -208,7 +208,7 @@ class ManualDispatcher:
         self.jobs.append(job)
 
 
-@pytest.mark.clause("DISABLE-STOPS-DELIVERY")
+@pytest.mark.clause("DURABLE-CRASH-RECOVERY", "DISABLE-STOPS-DELIVERY")
 @pytest.mark.parametrize("then", ["disable", "delete"])
 @pytest.mark.parametrize("left", [True, False], ids=["left", "still-queued"])
 def test_an_attempt_in_flight_for_a_subscription_stopped_meanwhile_is_not_sent_again(
@@ -248,6 +248,7 @@ def test_an_attempt_in_flight_for_a_subscription_stopped_meanwhile_is_not_sent_a
         store.close()
 
 
+@pytest.mark.clause("DURABLE-STORE")
 def test_a_file_served_under_one_clock_cannot_be_resumed_under_the_other(db_path: Path) -> None:
     platform, store = open_platform(db_path)
     store.close()
@@ -255,6 +256,7 @@ def test_a_file_served_under_one_clock_cannot_be_resumed_under_the_other(db_path
         open_platform(db_path, clock=WallClock())
 
 
+@pytest.mark.clause("DURABLE-STORE")
 def test_one_file_one_platform(db_path: Path, stores: list[SqliteStore]) -> None:
     stores.append(SqliteStore(db_path))
     with pytest.raises(StoreError, match="in use by another process"):

@@ -42,6 +42,7 @@ def warnings_logged() -> Iterator[list[str]]:
     logger.removeHandler(handler)
 
 
+@pytest.mark.clause("DURABLE-STORE", "SERVE")
 def test_a_restart_resumes_and_creates_only_what_is_absent(
     db_path: Path, warnings_logged: list[str]
 ) -> None:

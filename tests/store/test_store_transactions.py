@@ -34,7 +34,7 @@ class Trace:
         return levels
 
 
-@pytest.mark.clause("NOTHING-LOST")
+@pytest.mark.clause("DURABLE-STORE", "NOTHING-LOST")
 def test_a_crash_in_the_middle_of_an_operation_leaves_none_of_it(
     db_path: Path, tmp_path: Path
 ) -> None:
@@ -66,6 +66,7 @@ def test_a_crash_in_the_middle_of_an_operation_leaves_none_of_it(
         store.close()
 
 
+@pytest.mark.clause("DURABLE-STORE")
 def test_api_operations_sync_and_engine_work_does_not(db_path: Path) -> None:
     platform, store = open_platform(db_path, transport=RealishTransport(500))
     try:
