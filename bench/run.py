@@ -166,16 +166,26 @@ def main(argv: list[str] | None = None) -> int:
     sizes = QUICK if args.quick else FULL
     started = time.perf_counter()
     results: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for name, measure in MEASUREMENTS.items():
         if name in args.skip:
             continue
         part_started = time.perf_counter()
-        results.update(measure(sizes))
+        try:
+            results.update(measure(sizes))
+        except Exception as exc:  # one broken part must not lose the others' figures
+            errors[name] = f"{type(exc).__name__}: {exc}"
+            print(f"  {name} FAILED: {errors[name]}", file=sys.stderr, flush=True)
+            continue
         print(f"  {name}: {time.perf_counter() - part_started:.1f} s", file=sys.stderr, flush=True)
     results["bench_wall_s"] = time.perf_counter() - started
     results["quick"] = args.quick
     results["machine"] = _machine()
+    if errors:
+        results["errors"] = errors
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print_table(results, GOALS)
     print(f"\nwrote {args.out}")
-    return 0
+    for name, error in errors.items():
+        print(f"{name} failed: {error}", file=sys.stderr)
+    return 1 if errors else 0
