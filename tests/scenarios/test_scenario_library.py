@@ -8,9 +8,10 @@ from hooksim.contracts import CLAUSES
 from hooksim.scenarios import library_files, load_all, load_scenario, run_scenario
 
 LIBRARY = library_files()
-#: Clauses about the real HTTP server, which in-process scenarios cannot exercise; the serve
-#: tests (tests/serve/) cover them.
-NOT_IN_PROCESS = {"SERVE", "SERVE-ALLOW-HOSTS"}
+#: Clauses about the real HTTP server and its SQLite file, which in-process scenarios cannot
+#: exercise; the serve, store and crash tests (tests/serve/, tests/store/, tests/crash/) cover
+#: them.
+NOT_IN_PROCESS = {"SERVE", "SERVE-ALLOW-HOSTS", "DURABLE-STORE", "DURABLE-CRASH-RECOVERY"}
 
 
 @pytest.mark.parametrize("item", LIBRARY, ids=[item.file for item in LIBRARY])
