@@ -14,7 +14,6 @@ import socket
 import ssl
 import sys
 import time
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,7 +33,7 @@ from urllib3.exceptions import (
 
 from ._hosts import HostPolicy, HostRefused
 from ._models import Outcome
-from ._transport import OutgoingRequest, TransportResult, classify_status
+from ._transport import OutgoingRequest, TransportResult, classify_status, redirect_error
 
 __all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_MAX_BODY", "HttpTransport"]
 
@@ -181,7 +180,7 @@ class HttpTransport:
         outcome = classify_status(status)
         error = None
         if outcome is Outcome.REDIRECT:
-            error = f"{status} redirect not followed" + _location(response.headers)
+            error = redirect_error(status, response.headers)
         return TransportResult(
             outcome,
             status_code=status,
@@ -218,15 +217,6 @@ class HttpTransport:
 def _finished(response: urllib3.BaseHTTPResponse) -> bool:
     remaining = getattr(response, "length_remaining", None)
     return remaining == 0
-
-
-def _location(headers: Mapping[str, str]) -> str:
-    location = headers.get("location")
-    if not location:
-        return ""
-    parts = urlsplit(location)
-    shown = f"{parts.scheme}://{parts.hostname}{parts.path}" if parts.hostname else parts.path
-    return f" (Location: {shown})"
 
 
 def _classify(exc: Exception, host: str, port: int | None, timeout: float) -> tuple[Outcome, str]:

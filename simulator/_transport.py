@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -25,6 +25,7 @@ __all__ = [
     "Transport",
     "TransportResult",
     "classify_status",
+    "redirect_error",
 ]
 
 #: A WSGI receiver mounted in-process sets `environ[LATENCY_KEY] = seconds` to say how long
@@ -78,6 +79,17 @@ def classify_status(status: int) -> Outcome:
     if 300 <= status < 400:
         return Outcome.REDIRECT
     return Outcome.HTTP_ERROR
+
+
+def redirect_error(status: int, headers: Mapping[str, str]) -> str:
+    """Why a 3xx failed the attempt, the same for every transport: where it pointed (scheme,
+    host and path only: a query may carry a token)."""
+    location = headers.get("location")
+    if not location:
+        return f"{status} redirect not followed"
+    parts = urlsplit(location)
+    shown = f"{parts.scheme}://{parts.hostname}{parts.path}" if parts.hostname else parts.path
+    return f"{status} redirect not followed (Location: {shown})"
 
 
 def _origin(url: str) -> tuple[str, str, str]:
@@ -163,12 +175,15 @@ class InProcessTransport:
                 error=f"receiver raised {type(exc).__name__}: {exc}",
             )
         status = int(captured["status"].split(" ", 1)[0])
+        outcome = classify_status(status)
+        headers = {k.lower(): v for k, v in captured["headers"]}
         return TransportResult(
-            classify_status(status),
+            outcome,
             status_code=status,
-            headers={k.lower(): v for k, v in captured["headers"]},
+            headers=headers,
             body=body,
             latency=float(environ.get(LATENCY_KEY, 0.0)),
+            error=redirect_error(status, headers) if outcome is Outcome.REDIRECT else None,
         )
 
 
