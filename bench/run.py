@@ -44,11 +44,12 @@ class Sizes:
     library_runs: int
     scale_events: int
     api_count: int
+    api_runs: int
     xdist_runs: int
 
 
-FULL = Sizes(5, 20_000, 20_000, 3_000, 9, 3, 1_000_000, 300, 2)
-QUICK = Sizes(1, 500, 200, 50, 1, 1, 2_000, 10, 0)
+FULL = Sizes(5, 20_000, 20_000, 3_000, 9, 3, 1_000_000, 1_000, 5, 2)
+QUICK = Sizes(1, 500, 200, 50, 1, 1, 2_000, 10, 1, 0)
 
 
 def _rounds(sizes: Sizes) -> dict[str, Any]:
@@ -128,7 +129,7 @@ def _scale(sizes: Sizes) -> dict[str, Any]:
 
 
 def _api(sizes: Sizes) -> dict[str, Any]:
-    return api_figures(sizes.api_count, max(1, min(sizes.rounds, 3)))
+    return api_figures(sizes.api_count, sizes.api_runs)
 
 
 def _xdist(sizes: Sizes) -> dict[str, Any]:
