@@ -14,6 +14,7 @@ from types import FrameType
 
 import click
 
+from hooksim.simulator._driver import DEFAULT_PER_ENDPOINT, DEFAULT_WORKERS, MAX_WORKERS
 from hooksim.simulator._serve import ServedPlatform, ServeError, ServeOptions
 
 __all__ = ["serve"]
@@ -83,6 +84,23 @@ class _CannotServe(click.ClickException):
     type=click.Path(exists=True, dir_okay=False),
     help="Verify receivers' TLS certificates against this CA bundle.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, MAX_WORKERS),
+    default=DEFAULT_WORKERS,
+    show_default=True,
+    help="Deliveries sent at once, at most (a bounded pool of threads; --clock wall only: "
+    "under --clock virtual deliveries go one at a time, in order).",
+)
+@click.option(
+    "--per-endpoint",
+    type=click.IntRange(1, MAX_WORKERS),
+    default=DEFAULT_PER_ENDPOINT,
+    show_default=True,
+    help="Requests in flight to one receiver (scheme://host:port) at once, at most; at most "
+    "--workers. The rest wait their turn without holding a worker, so a slow receiver never "
+    "delays deliveries to the others.",
+)
 @click.option("--access-log", is_flag=True, help="Log API requests (paths only) to stderr.")
 def serve(
     host: str,
@@ -98,6 +116,8 @@ def serve(
     retry_window: float | None,
     db: str | None,
     ca_bundle: str | None,
+    workers: int,
+    per_endpoint: int,
     access_log: bool,
 ) -> None:
     """Run the platform as a real HTTP server; deliveries go to real URLs over HTTP."""
@@ -113,6 +133,8 @@ def serve(
         seed=seed,
         timeout=timeout,
         ca_bundle=ca_bundle,
+        max_workers=workers,
+        per_endpoint=per_endpoint,
         access_log=access_log,
         settings={
             name: value

@@ -16,9 +16,16 @@ from collections.abc import Callable
 from ._platform import Platform
 from ._settings import Settings
 
-__all__ = ["DeliveryPool", "Driver"]
+__all__ = ["DEFAULT_PER_ENDPOINT", "DEFAULT_WORKERS", "MAX_WORKERS", "DeliveryPool", "Driver"]
 
 log = logging.getLogger("hooksim.serve")
+
+#: Requests sent at once, at most (`hooksim serve --workers`).
+DEFAULT_WORKERS = 64
+#: Requests in flight to one endpoint at once, at most (`hooksim serve --per-endpoint`).
+DEFAULT_PER_ENDPOINT = 2
+#: The most workers a pool may have (each is a thread).
+MAX_WORKERS = 1024
 
 
 class DeliveryPool:
@@ -30,7 +37,9 @@ class DeliveryPool:
     are served in turn (round robin); each endpoint's jobs run in the order submitted.
     """
 
-    def __init__(self, max_workers: int = 64, per_endpoint: int = 2) -> None:
+    def __init__(
+        self, max_workers: int = DEFAULT_WORKERS, per_endpoint: int = DEFAULT_PER_ENDPOINT
+    ) -> None:
         if max_workers < 1 or per_endpoint < 1:
             raise ValueError("max_workers and per_endpoint must be at least 1")
         self.max_workers = max_workers

@@ -25,7 +25,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from ._api import make_app
 from ._auth import ApiClient
 from ._clock import VirtualClock, WallClock, format_time
-from ._driver import DeliveryPool, Driver
+from ._driver import DEFAULT_PER_ENDPOINT, DEFAULT_WORKERS, MAX_WORKERS, DeliveryPool, Driver
 from ._errors import HooksimError
 from ._hosts import HostPolicy
 from ._http_transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, HttpTransport
@@ -66,8 +66,12 @@ class ServeOptions:
     max_body: int = DEFAULT_MAX_BODY
     verify_tls: bool = True
     ca_bundle: str | None = None
-    max_workers: int = 64
-    per_endpoint: int = 2
+    #: Under the wall clock, requests sent at once, at most (`--workers`), and requests in
+    #: flight to one endpoint (scheme://host:port) at once, at most (`--per-endpoint`; at
+    #: most `max_workers`). More wait their turn in that endpoint's queue without holding a
+    #: worker. Under the virtual clock deliveries are sent one at a time, in order.
+    max_workers: int = DEFAULT_WORKERS
+    per_endpoint: int = DEFAULT_PER_ENDPOINT
     access_log: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
     #: A SQLite file that keeps the state across restarts (":memory:": SQLite, not kept);
@@ -90,10 +94,24 @@ class ServeOptions:
             raise ServeError(
                 f"--timeout must be more than 0 and at most 3600 s, not {self.timeout}"
             )
+        if not _whole(self.max_workers) or not 1 <= self.max_workers <= MAX_WORKERS:
+            raise ServeError(
+                f"--workers must be a whole number from 1 to {MAX_WORKERS}, not "
+                f"{self.max_workers!r}"
+            )
+        if not _whole(self.per_endpoint) or not 1 <= self.per_endpoint <= self.max_workers:
+            raise ServeError(
+                f"--per-endpoint must be a whole number from 1 to --workers "
+                f"({self.max_workers}), not {self.per_endpoint!r}"
+            )
         if not self.environment or not self.environment.replace("-", "").replace("_", "").isalnum():
             raise ServeError(
                 f"--environment must be letters, digits, '-' or '_', not {self.environment!r}"
             )
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class _RequestHandler(WSGIRequestHandler):
@@ -136,7 +154,7 @@ class ServedPlatform:
             max_body=options.max_body,
             verify_tls=options.verify_tls,
             ca_bundle=options.ca_bundle,
-            connections_per_endpoint=max(options.per_endpoint, 1),
+            connections_per_endpoint=options.per_endpoint,
         )
         self.store: Store | None = None
         try:

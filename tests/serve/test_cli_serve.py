@@ -222,6 +222,9 @@ def test_port_in_use_exits_2_with_a_message() -> None:
         (["--allow-hosts", "http://x/"], "--allow-hosts"),
         (["--client-secret", "abcdefgh"], "--client-secret needs --client-id"),
         (["--port", "70000"], "Invalid value for '--port'"),
+        (["--workers", "0"], "Invalid value for '--workers'"),
+        (["--per-endpoint", "0"], "Invalid value for '--per-endpoint'"),
+        (["--workers", "4", "--per-endpoint", "5"], "--per-endpoint must be a whole number"),
     ],
 )
 def test_bad_options_exit_2(args: list[str], message: str) -> None:

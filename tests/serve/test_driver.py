@@ -10,6 +10,7 @@ from _serve_helpers import Receiver, wait_until
 from hooksim.simulator import DeliveryState, Outcome, Platform, Settings, WallClock
 from hooksim.simulator._driver import DeliveryPool, Driver
 from hooksim.simulator._http_transport import HttpTransport
+from hooksim.simulator._serve import ServedPlatform, ServeError, ServeOptions
 from werkzeug.wrappers import Request, Response
 
 pytestmark = pytest.mark.served
@@ -129,3 +130,77 @@ def test_pool_limits_each_endpoint_without_holding_workers() -> None:
         assert pool.shutdown(5) == 0
     with pytest.raises(RuntimeError):
         pool.submit("http://fast:80", job("late", False))
+
+
+class Gauge:
+    """Requests a receiver is holding right now, and the most it ever held at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.now = 0
+        self.most = 0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.now -= 1
+
+
+@pytest.mark.clause("SERVE")
+@pytest.mark.parametrize("limit", [1, 3])
+def test_the_per_endpoint_limit_holds_while_other_endpoints_are_served(
+    serve: Callable[..., ServedPlatform],
+    receiver_factory: Callable[..., Receiver],
+    limit: int,
+) -> None:
+    served = serve(max_workers=8, per_endpoint=limit)
+    platform, env = served.platform, served.environment_id
+    platform.configure(env, timeout=120.0)  # held requests cannot time out during the test
+    latch = threading.Event()
+    gauge = Gauge()
+
+    def held(request: Request) -> Response:
+        with gauge:
+            latch.wait(30)
+        return Response("ok")
+
+    slow = receiver_factory(held)
+    fast = receiver_factory()
+    platform.subscribe(env, {"types": TYPES, "url": slow.url + "/slow"})
+    platform.subscribe(env, {"types": TYPES, "url": fast.url + "/fast"})
+    assert served.driver is not None
+    try:
+        platform.publish(env, "card-published", count=6)
+        wait_until(lambda: gauge.now == limit, f"{limit} requests held by the slow receiver")
+        # The other endpoint gets every delivery while the slow one is at its limit ...
+        wait_until(lambda: len(fast.requests) == 6, "six deliveries to the other endpoint")
+        # ... and the slow one still has only `limit`: the rest wait their turn, off the workers.
+        assert len(slow.requests) == limit
+        assert gauge.now == limit
+        assert served.driver.pool.queued == 6 - limit
+    finally:
+        latch.set()
+    wait_until(lambda: len(platform.attempts(env)) == 12, "every delivery to be answered")
+    assert gauge.most == limit
+    assert {a.outcome for a in platform.attempts(env)} == {Outcome.SUCCESS}
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"max_workers": 0}, "--workers must be a whole number from 1 to 1024, not 0"),
+        ({"max_workers": 2000}, "--workers must be"),
+        ({"max_workers": True}, "--workers must be"),
+        ({"per_endpoint": 0}, "--per-endpoint must be a whole number from 1 to --workers (64)"),
+        ({"max_workers": 4, "per_endpoint": 5}, "from 1 to --workers (4), not 5"),
+        ({"per_endpoint": 1.5}, "--per-endpoint must be"),
+    ],
+)
+def test_pool_options_are_checked(options: dict[str, object], message: str) -> None:
+    with pytest.raises(ServeError) as caught:
+        ServedPlatform(ServeOptions(port=0, **options))  # type: ignore[arg-type]
+    assert message in caught.value.message
