@@ -1,4 +1,13 @@
-"""The reference webhook platform: clock, store, engine, transports and management API."""
+"""The reference webhook platform: clock, store, engine, transports and management API.
+
+The served platform's adapters (`ServedPlatform`, `HttpTransport`, the wall-clock `Driver`...)
+are imported on first use: a simulation never pays for urllib3 and the server.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from ._api import make_app
 from ._auth import ROLES, TOKEN_LIFETIME, ApiClient, Authority, Token
@@ -29,6 +38,9 @@ from ._signals import (
     Signal,
     SubscriptionChanged,
 )
+from ._spill_store import SpillingStore
+from ._sqlite_store import SqliteStore
+from ._storage import Store, StoreError
 from ._store import MemoryStore
 from ._transport import (
     LATENCY_KEY,
@@ -38,6 +50,38 @@ from ._transport import (
     Transport,
     TransportResult,
 )
+
+if TYPE_CHECKING:
+    from ._driver import DeliveryPool, Driver
+    from ._hosts import HostPolicy, HostRefused
+    from ._http_transport import HttpTransport
+    from ._serve import ServedPlatform, ServeError, ServeOptions
+
+#: Public names loaded on first use, and the private module that defines each.
+_ADAPTERS = {
+    "DeliveryPool": "._driver",
+    "Driver": "._driver",
+    "HostPolicy": "._hosts",
+    "HostRefused": "._hosts",
+    "HttpTransport": "._http_transport",
+    "ServeError": "._serve",
+    "ServeOptions": "._serve",
+    "ServedPlatform": "._serve",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _ADAPTERS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_ADAPTERS))
+
 
 __all__ = [
     "CREDENTIAL_TYPES",
@@ -61,25 +105,37 @@ __all__ = [
     "Delivery",
     "DeliveryCredential",
     "DeliveryEnded",
+    "DeliveryPool",
     "DeliveryState",
+    "Driver",
     "Environment",
     "Event",
     "EventPublished",
     "Forbidden",
     "HooksimError",
+    "HostPolicy",
+    "HostRefused",
+    "HttpTransport",
     "IdSource",
     "InProcessTransport",
     "InvalidInput",
     "MemoryStore",
     "NotFound",
-    "OutgoingRequest",
     "Outcome",
+    "OutgoingRequest",
     "Platform",
     "ReceivedRequest",
     "RecordingReceiver",
+    "ServeError",
+    "ServeOptions",
+    "ServedPlatform",
     "Settings",
     "Signal",
     "SimulatedConnectionError",
+    "SpillingStore",
+    "SqliteStore",
+    "Store",
+    "StoreError",
     "Subscription",
     "SubscriptionChanged",
     "Token",

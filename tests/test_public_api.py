@@ -6,6 +6,8 @@ When this fails because a documented name was added on purpose, add it to the li
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -28,13 +30,18 @@ SIMULATOR = [
     "Delivery",
     "DeliveryCredential",
     "DeliveryEnded",
+    "DeliveryPool",
     "DeliveryState",
+    "Driver",
     "EVENT_TYPES",
     "Environment",
     "Event",
     "EventPublished",
     "Forbidden",
     "HooksimError",
+    "HostPolicy",
+    "HostRefused",
+    "HttpTransport",
     "IdSource",
     "InProcessTransport",
     "InvalidInput",
@@ -49,9 +56,16 @@ SIMULATOR = [
     "ReceivedRequest",
     "RecordingReceiver",
     "SDK_EVENTS",
+    "ServeError",
+    "ServeOptions",
+    "ServedPlatform",
     "Settings",
     "Signal",
     "SimulatedConnectionError",
+    "SpillingStore",
+    "SqliteStore",
+    "Store",
+    "StoreError",
     "Subscription",
     "SubscriptionChanged",
     "TOKEN_LIFETIME",
@@ -106,3 +120,14 @@ def test_contracts_import_nothing_above_them() -> None:
     above = re.compile(r"^\s*(from|import)\s+hooksim\.(simulator|scenarios|reports)\b", re.M)
     offenders = [p.name for p in sorted(folder.glob("*.py")) if above.search(p.read_text())]
     assert offenders == []
+
+
+def test_the_served_platform_is_imported_only_when_used() -> None:
+    """`import hooksim.simulator` stays light for simulations: the HTTP adapters load on first
+    use of their names (`hooksim.simulator.ServedPlatform`, `HttpTransport`, ...)."""
+    code = (
+        "import sys, hooksim.simulator as s; assert 'urllib3' not in sys.modules; "
+        "s.HttpTransport; assert 'urllib3' in sys.modules; "
+        "assert 'ServedPlatform' in dir(s)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
