@@ -17,8 +17,13 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from hooksim.simulator import DEFAULT_START, InProcessTransport, MemoryStore, Platform
-from hooksim.simulator._spill_store import SpillingStore
+from hooksim.simulator import (
+    DEFAULT_START,
+    InProcessTransport,
+    MemoryStore,
+    Platform,
+    SpillingStore,
+)
 
 __all__ = ["run"]
 
