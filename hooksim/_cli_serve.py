@@ -41,12 +41,23 @@ class _CannotServe(click.ClickException):
     help="wall: retries happen in real time. virtual: time moves only through "
     "POST /_sim/clock/advance.",
 )
-@click.option("--environment", default="dev", show_default=True, help="Environment id.")
-@click.option("--client-id", help="Workbench client id to create (default: generated).")
+@click.option(
+    "--environment",
+    default="dev",
+    show_default=True,
+    help="Environment id; created if absent (with --db: if the file does not have it yet).",
+)
+@click.option(
+    "--client-id",
+    help="Workbench client id: created if absent, left as it is if present. Default: a "
+    "generated client, or with --db on a file whose environment has one, its first "
+    "workbench client again (its id is printed, its secret is not).",
+)
 @click.option(
     "--client-secret",
     envvar="HOOKSIM_CLIENT_SECRET",
-    help="Its secret (or $HOOKSIM_CLIENT_SECRET); never printed. Default: generated, printed.",
+    help="The secret of a new --client-id (or $HOOKSIM_CLIENT_SECRET); never printed. An "
+    "existing client keeps its stored secret. Default: generated, printed once.",
 )
 @click.option(
     "--allow-hosts",
@@ -55,7 +66,12 @@ class _CannotServe(click.ClickException):
     help="Deliver only to these hosts (names, *.domain, IPs, networks). Link-local and "
     "cloud metadata addresses are refused unless listed.",
 )
-@click.option("--seed", type=int, help="Seed for ids and secrets (--clock virtual only).")
+@click.option(
+    "--seed",
+    type=int,
+    help="Seed for ids and secrets (--clock virtual only); a resumed --db file goes on "
+    "with its own saved random state.",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(0, 3600, min_open=True),
@@ -74,10 +90,15 @@ class _CannotServe(click.ClickException):
 @click.option(
     "--db",
     metavar="PATH",
-    help="Keep the platform's state in this SQLite file: starting again on it resumes "
-    "subscriptions, events, pending retries and the delivery log (the environment and "
-    "client given are created only if absent; bearer tokens are not kept). ':memory:' "
-    "uses SQLite without keeping anything. Default: in memory, lost on exit.",
+    help="Keep the platform's state in this SQLite file (created if absent; one hooksim "
+    "serve per file). Starting again on it, after a stop or a crash, resumes everything: "
+    "clients, delivery credentials, subscriptions, events, pending retries and batches at "
+    "their scheduled times, the delivery log and, with --clock virtual, the clock (a file "
+    "resumes only under the clock it was served with). Attempts in flight at a crash are "
+    "logged as interrupted and sent again. Bearer tokens are not kept: ask for new ones. "
+    "--environment/--client-id/--client-secret are created if absent, left as they are if "
+    "present; --timeout/--retry-* apply to new environments only. ':memory:' uses SQLite "
+    "without keeping anything. Default: in memory, lost on exit.",
 )
 @click.option(
     "--ca-bundle",
@@ -120,7 +141,17 @@ def serve(
     per_endpoint: int,
     access_log: bool,
 ) -> None:
-    """Run the platform as a real HTTP server; deliveries go to real URLs over HTTP."""
+    """Run the platform as a real HTTP server; deliveries go to real URLs over HTTP.
+
+    It prints its URL, the environment and a workbench client id (the secret only when it
+    was generated now), then one line per delivery attempt. Ctrl-C or SIGTERM stops it.
+
+    With --db the state survives restarts, so scripts keep working with the same
+    credentials: without --client-id, a restart serves the environment's first workbench
+    client again instead of creating another. Its secret was printed when it was generated
+    (never when it was given); to get a new known one, pass a new --client-id and
+    --client-secret.
+    """
     _configure_logging(access_log)
     options = ServeOptions(
         host=host,

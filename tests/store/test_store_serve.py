@@ -79,6 +79,42 @@ def test_a_restart_resumes_and_creates_only_what_is_absent(
         assert served.platform.environment("prod").settings.timeout == 10.0
 
 
+@pytest.mark.clause("DURABLE-STORE", "SERVE")
+def test_a_restart_without_a_client_id_serves_the_first_workbench_client_again(
+    db_path: Path,
+) -> None:
+    with _serve(db_path) as served:
+        first = served.client
+        assert served.secret_generated
+        assert f"client secret: {first.secret}" in "\n".join(served.banner())
+        served.platform.auth.create_client(ENV, "events")  # not a workbench client
+    with _serve(db_path) as served:
+        assert served.client == first  # not another generated client
+        assert not served.secret_generated
+        banner = "\n".join(served.banner())
+        assert f"client id:    {first.client_id}" in banner
+        assert first.secret not in banner  # printed once, when it was generated
+        assert "its secret is not shown again" in banner and "$CLIENT_SECRET" in banner
+        assert [c.role for c in served.platform.auth.clients(ENV)] == ["workbench", "events"]
+        Api(served.base_url, first.client_id, first.secret)  # the same credentials work
+        served.platform.auth.delete_client(ENV, first.client_id)
+    with _serve(db_path) as served:  # no workbench client left: a new one, printed
+        assert served.client.client_id != first.client_id
+        assert served.secret_generated
+        assert f"client secret: {served.client.secret}" in "\n".join(served.banner())
+
+
+def test_a_client_id_found_in_the_file_is_not_printed_with_its_secret_again(
+    db_path: Path,
+) -> None:
+    with _serve(db_path, client_id="ci") as served:
+        secret = served.client.secret
+        assert served.secret_generated and secret in "\n".join(served.banner())
+    with _serve(db_path, client_id="ci") as served:
+        assert served.client.secret == secret and not served.secret_generated
+        assert secret not in "\n".join(served.banner())
+
+
 def test_a_client_id_taken_by_another_role_is_refused_and_the_file_released(
     db_path: Path,
 ) -> None:
