@@ -116,6 +116,9 @@ class Platform:
         self._work_added = threading.Condition(self._lock)
         self._timers: dict[tuple[str, str], Timer] = {}
         self._in_flight: dict[tuple[str, str], int] = {}
+        # Deliveries whose attempt was in flight when their subscription was disabled: the
+        # answer decides them, and a failure is not retried even if it was re-enabled since.
+        self._cancelled: set[tuple[str, str]] = set()
         #: Set by the wall-clock driver: real (non-simulated) requests are then sent by its
         #: workers outside the lock, and their answers finish the attempt under the lock.
         #: Never used under a virtual clock, whose runs stay sequential and deterministic.
@@ -390,7 +393,8 @@ class Platform:
         # Pending retries are cancelled: nothing more is sent to a disabled subscription.
         for delivery in self.store.pending_for(subscription.id):
             if delivery.key in self._in_flight:
-                continue  # already sent; its answer decides how it ends
+                self._cancelled.add(delivery.key)  # already sent; its answer decides it
+                continue
             self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
         self._emit(SubscriptionChanged(subscription, "disabled", now, reason))
 
@@ -616,7 +620,8 @@ class Platform:
             else f"no answer within {settings.timeout:g} s",
             body=request.body if self.keep_bodies else b"",
         )
-        retry_after = _retry_after(result, settings)
+        # A timed-out attempt has no answer: a Retry-After that came later was never heard.
+        retry_after = _retry_after(result, settings) if outcome is not Outcome.TIMEOUT else None
         if self.transport.simulated and duration > 0:
             # The answer comes later in virtual time; until then the delivery is in flight.
             self._in_flight[delivery.key] = delivery.attempts
@@ -626,6 +631,8 @@ class Platform:
 
     def _finish(self, delivery: Delivery, record: AttemptRecord, retry_after: float | None) -> None:
         self._in_flight.pop(delivery.key, None)
+        cancelled = delivery.key in self._cancelled
+        self._cancelled.discard(delivery.key)
         self.store.log_attempt(record)
         self._emit(AttemptFinished(record))
         try:
@@ -648,7 +655,8 @@ class Platform:
             if delivery.state is DeliveryState.PENDING:
                 self._end(delivery, DeliveryState.DELIVERED, None)
                 if (
-                    settings.duplicate_probability
+                    subscription.active  # nothing more is sent to a disabled subscription
+                    and settings.duplicate_probability
                     and self.ids.rng.random() < settings.duplicate_probability
                 ):
                     event = self.store.event(delivery.environment_id, delivery.event_id)
@@ -673,6 +681,9 @@ class Platform:
         ):
             self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
             self._disable(subscription, "auto")
+            return
+        if cancelled:  # disabled while this attempt was in flight: it was the last one
+            self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
             return
         when = next_retry_at(
             settings,
