@@ -50,3 +50,11 @@ soak-crash: $(STAMP)
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The stateful model test with 10,000 fresh random examples (200 derandomized in `make test`):
+# a failure is shrunk and written as a YAML scenario under hooksim-failures/ (tests/properties).
+.PHONY: soak-model
+soak: soak-model
+
+soak-model: $(STAMP)
+	HOOKSIM_SOAK=1 $(BIN)/python -m pytest tests/properties/test_platform_model.py -p no:cacheprovider -q
