@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
@@ -428,6 +428,7 @@ class Platform:
             for _ in range(count):
                 data = make_event_data(event_type, ids=self.ids, now=now, overrides=overrides)
                 events.append(self._accept(env_id, data, now))
+            self._work_added.notify_all()
             self._settle()
             return events
 
@@ -444,6 +445,7 @@ class Platform:
                 )
             payload.setdefault("id", self.ids.uuid())
             event = self._accept(env_id, payload, self.clock.now())
+            self._work_added.notify_all()
             self._settle()
             return event
 
@@ -451,15 +453,12 @@ class Platform:
         # Events are kept by str(id): a numeric id must not replace an event (and its
         # deliveries) published under the same id.
         event_id = str(data["id"])
-        try:
-            self.store.event(env_id, event_id)
-        except NotFound:
-            pass
-        else:
+        if self.store.has_event(env_id, event_id):
             raise Conflict(f"an event with id {event_id!r} was already published")
         event = Event(event_id, env_id, str(data["analyticsEvent"]), data, now)
         self.store.add_event(event)
-        self._emit(EventPublished(event))
+        if self._listeners:
+            self._emit(EventPublished(event))
         for subscription in self._routes.matching(env_id, data):
             delivery = Delivery(event.id, subscription.id, env_id, first_attempt_at=now)
             delivery.next_attempt_at = now
@@ -468,7 +467,6 @@ class Platform:
                 self._batch(subscription, delivery, now)
             else:
                 self._schedule_attempt(delivery, now)
-        self._work_added.notify_all()
         return event
 
     def events(self, env_id: str) -> list[Event]:
@@ -517,10 +515,12 @@ class Platform:
         ):
             return self._build_extended(event, subscription, settings, request_id), request_id
         body = _envelope(request_id, event, subscription.id)
-        headers = dict(subscription.headers)
-        headers["Content-Type"] = "application/json"
-        headers["User-Agent"] = USER_AGENT
-        headers[settings.signature_header] = sign(subscription.secret, body)
+        headers = {
+            **subscription.headers,
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            settings.signature_header: sign(subscription.secret, body),
+        }
         request = OutgoingRequest(
             subscription.method, subscription.url, headers, body, settings.timeout
         )
@@ -542,21 +542,22 @@ class Platform:
         delivery.attempts += 1
         request, request_id = self._build_request(event, subscription, settings)
         started = self.clock.now()
-        attempt = partial(
-            self._answered, delivery, settings, scheduled_at, started, request, request_id
-        )
         if self._dispatching:
             # Sent by a worker outside the lock: a slow receiver delays neither the other
             # receivers nor the API. Until its answer the delivery is in flight.
             self._in_flight[delivery.key] = delivery.attempts
+            answered = partial(
+                self._answered, delivery, settings, scheduled_at, started, request, request_id
+            )
             leaving = partial(self.store.attempt_sent, delivery, scheduled_at, started, request_id)
-            self._dispatch(request, attempt, leaving if self.store.durable else None)
+            self._dispatch(request, answered, leaving if self.store.durable else None)
             return
         self.store.attempt_sent(delivery, scheduled_at, started, request_id)
         if not self.transport.simulated:
             # On disk before it leaves: after a crash it is logged and sent again, not lost.
             self.store.flush()
-        attempt(transmit(self.transport, request))
+        result = transmit(self.transport, request)
+        self._answered(delivery, settings, scheduled_at, started, request, request_id, result)
 
     @property
     def _dispatching(self) -> bool:
@@ -599,30 +600,30 @@ class Platform:
         result: TransportResult,
     ) -> None:
         duration, outcome = _judge(result, settings.timeout)
+        timed_out = outcome is Outcome.TIMEOUT
+        # Positional (one per delivery: keywords cost twice as much), in field order.
         record = AttemptRecord(
-            environment_id=delivery.environment_id,
-            event_id=delivery.event_id,
-            subscription_id=delivery.subscription_id,
-            attempt=delivery.attempts,
-            kind="delivery",
-            scheduled_at=scheduled_at,
-            started_at=started,
-            finished_at=started + duration,
-            outcome=outcome,
-            status_code=result.status_code if outcome is not Outcome.TIMEOUT else None,
-            duration=duration,
-            request_id=request_id,
-            method=request.method,
-            url=request.url,
-            headers=_redact(request.headers, settings.signature_header),
-            error=result.error
-            if outcome is not Outcome.TIMEOUT
-            else f"no answer within {settings.timeout:g} s",
-            body=request.body if self.keep_bodies else b"",
+            delivery.environment_id,
+            delivery.event_id,
+            delivery.subscription_id,
+            delivery.attempts,  # attempt
+            "delivery",  # kind
+            scheduled_at,
+            started,  # started_at
+            started + duration,  # finished_at
+            outcome,
+            None if timed_out else result.status_code,
+            duration,
+            request_id,
+            request.method,
+            request.url,
+            _redact(request.headers, settings.signature_header),
+            f"no answer within {settings.timeout:g} s" if timed_out else result.error,
+            request.body if self.keep_bodies else b"",
         )
         # A timed-out attempt has no answer: a Retry-After that came later was never heard.
-        retry_after = _retry_after(result, settings) if outcome is not Outcome.TIMEOUT else None
-        if self.transport.simulated and duration > 0:
+        retry_after = None if timed_out else _retry_after(result, settings)
+        if duration > 0 and self.transport.simulated:
             # The answer comes later in virtual time; until then the delivery is in flight.
             self._in_flight[delivery.key] = delivery.attempts
             self.scheduler.call_at(started + duration, self._finish, delivery, record, retry_after)
@@ -630,11 +631,14 @@ class Platform:
             self._finish(delivery, record, retry_after)
 
     def _finish(self, delivery: Delivery, record: AttemptRecord, retry_after: float | None) -> None:
-        self._in_flight.pop(delivery.key, None)
-        cancelled = delivery.key in self._cancelled
-        self._cancelled.discard(delivery.key)
+        key = delivery.key
+        self._in_flight.pop(key, None)
+        cancelled = key in self._cancelled
+        if cancelled:
+            self._cancelled.discard(key)
         self.store.log_attempt(record)
-        self._emit(AttemptFinished(record))
+        if self._listeners:
+            self._emit(AttemptFinished(record))
         try:
             subscription = self.store.subscription(
                 delivery.environment_id, delivery.subscription_id
@@ -803,7 +807,8 @@ class Platform:
         if timer is not None:
             self.scheduler.cancel(timer)
         self.store.mark_ended(delivery)
-        self._emit(DeliveryEnded(delivery, delivery.ended_at))
+        if self._listeners:
+            self._emit(DeliveryEnded(delivery, delivery.ended_at))
 
     # credentials, mapping, batching ---------------------------------------------------
     def create_credential(self, env_id: str, body: Mapping[str, Any]) -> DeliveryCredential:
@@ -1015,16 +1020,28 @@ class Platform:
 _HEAD = json.JSONEncoder(separators=(",", ":"))
 
 
-def _envelope(request_id: str, event: Event, webhook_id: str) -> bytes:
-    head = _HEAD.encode(
-        {
-            "requestId": request_id,
-            "environmentId": event.environment_id,
-            "webhookId": webhook_id,
-            "isBatched": False,
-        }
+@lru_cache(maxsize=4096)
+def _envelope_middle(environment_id: str, webhook_id: str) -> bytes:
+    """The envelope between the request id and the event's data: the same for every request
+    to one subscription, so it is encoded once."""
+    tail = _HEAD.encode(
+        {"environmentId": environment_id, "webhookId": webhook_id, "isBatched": False}
     )
-    return head[:-1].encode() + b',"data":' + encoded_data(event) + b"}"
+    return ('",' + tail[1:-1] + ',"data":').encode()
+
+
+def _envelope(request_id: str, event: Event, webhook_id: str) -> bytes:
+    """`{"requestId":...,"environmentId":...,"webhookId":...,"isBatched":false,"data":...}`
+    (a request id is a UUID: nothing in it needs escaping)."""
+    return b"".join(
+        (
+            b'{"requestId":"',
+            request_id.encode(),
+            _envelope_middle(event.environment_id, webhook_id),
+            encoded_data(event),
+            b"}",
+        )
+    )
 
 
 def _endpoint(url: str) -> str:

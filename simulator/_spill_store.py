@@ -169,6 +169,13 @@ class SpillingStore(MemoryStore):
                     return archived
         raise NotFound(f"no event {event_id!r} in environment {env_id!r}")
 
+    def has_event(self, env_id: str, event_id: str) -> bool:
+        if (env_id, event_id) in self._live_events:
+            return True
+        if hash(event_id) not in self._seen.get(env_id, ()):
+            return False  # never published (the usual answer: no file is read)
+        return any(archived.id == event_id for archived in self.events(env_id))
+
     def events(self, env_id: str) -> list[Event]:
         return [e for hour in sorted(self._hours[env_id]) for e in self._read_hour(env_id, hour)]
 

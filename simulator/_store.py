@@ -102,6 +102,9 @@ class MemoryStore:
         except KeyError:
             raise NotFound(f"no event {event_id!r} in environment {env_id!r}") from None
 
+    def has_event(self, env_id: str, event_id: str) -> bool:
+        return event_id in self._events.get(env_id, ())
+
     def events(self, env_id: str) -> list[Event]:
         return list(self._events[env_id].values())
 

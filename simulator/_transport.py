@@ -208,20 +208,38 @@ def _url_environ(url: str) -> dict[str, Any]:
     }
 
 
+#: Header name -> its WSGI environ key (None: not passed on). Names are few and repeat.
+_ENVIRON_KEYS: dict[str, str | None] = {}
+
+
+def _environ_key(name: str) -> str | None:
+    key = _ENVIRON_KEYS.get(name, "")
+    if key == "":
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_LENGTH":
+            key = None  # from the body's length, never from a header
+        elif key != "CONTENT_TYPE":
+            key = "HTTP_" + key
+        if len(_ENVIRON_KEYS) < 4096:  # odd names must not pile up
+            _ENVIRON_KEYS[name] = key
+    return key
+
+
 def _environ(request: OutgoingRequest, url_environ: dict[str, Any]) -> dict[str, Any]:
     # Built by hand rather than with werkzeug's EnvironBuilder: this runs once per delivery
     # and the builder costs more than the rest of the attempt. A fresh dict each time: the
     # receiver may change it.
-    environ = dict(url_environ)
-    environ["REQUEST_METHOD"] = request.method
-    environ["CONTENT_LENGTH"] = str(len(request.body))
-    environ["wsgi.input"] = io.BytesIO(request.body)
-    environ["wsgi.errors"] = sys.stderr
-    environ["hooksim.timeout"] = request.timeout
+    body = request.body
+    environ = {
+        **url_environ,
+        "REQUEST_METHOD": request.method,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "hooksim.timeout": request.timeout,
+    }
     for name, value in request.headers.items():
-        key = name.upper().replace("-", "_")
-        if key == "CONTENT_TYPE":
-            environ["CONTENT_TYPE"] = value
-        elif key != "CONTENT_LENGTH":
-            environ["HTTP_" + key] = value
+        key = _environ_key(name)
+        if key is not None:
+            environ[key] = value
     return environ

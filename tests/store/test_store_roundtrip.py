@@ -178,6 +178,7 @@ READS = {
     "find_credential",
     "credentials",
     "event",
+    "has_event",
     "events",
     "events_in_hour",
     "delivery",
