@@ -5,6 +5,9 @@ archive line (re-encoding the same dict for each retry was the engine's largest 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from typing import Any
 
 from ._models import Event
 
@@ -15,9 +18,36 @@ __all__ = ["COMPACT", "encoded_data"]
 COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
+def _one_pass_encoder() -> Callable[[Any], str]:
+    """`COMPACT.encode`, with the C encoder built once rather than per call and without the
+    circular-reference bookkeeping (a dict entry per container: 20% of the encoding time).
+    A cycle then ends in RecursionError, and `encoded_data` asks `COMPACT` for its message."""
+    if c_make_encoder is None:  # an interpreter without the C accelerator
+        return COMPACT.encode
+    encode = c_make_encoder(
+        None,  # no markers: no circular-reference check
+        COMPACT.default,
+        encode_basestring,  # ensure_ascii=False
+        None,  # indent
+        COMPACT.key_separator,
+        COMPACT.item_separator,
+        False,  # sort_keys
+        False,  # skipkeys
+        True,  # allow_nan
+    )
+    return lambda data: "".join(encode(data, 0))
+
+
+_encode = _one_pass_encoder()
+
+
 def encoded_data(event: Event) -> bytes:
     """`event.data` as compact JSON (UTF-8), encoded on first use and kept on the event."""
     data = event.data_json
     if data is None:
-        data = event.data_json = COMPACT.encode(event.data).encode()
+        try:
+            text = _encode(event.data)
+        except RecursionError:
+            text = COMPACT.encode(event.data)  # a cycle: the usual ValueError says so
+        data = event.data_json = text.encode()
     return data

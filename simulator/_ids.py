@@ -39,6 +39,11 @@ class IdSource:
         """A random (version 4) UUID drawn from the seeded source."""
         return _uuid4(self.rng.getrandbits(128))
 
+    def skip_uuid(self) -> None:
+        """Draw what `uuid()` would without formatting it: a value that was not needed
+        still moves the seeded source as it always did, so a seed keeps giving the same run."""
+        self.rng.getrandbits(128)
+
     def secret_uuid(self) -> str:
         """A UUID-shaped secret (a subscription's signing secret): unguessable when unseeded."""
         return _uuid4(self._secret_rng.getrandbits(128))
@@ -51,5 +56,5 @@ class IdSource:
 def _uuid4(bits: int) -> str:
     """`str(uuid.UUID(int=bits, version=4))`, without building a UUID object (five are made
     per delivered event)."""
-    text = f"{(bits & _UUID4_CLEAR) | _UUID4_SET:032x}"
+    text = ((bits & _UUID4_CLEAR) | _UUID4_SET).to_bytes(16, "big").hex()
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"

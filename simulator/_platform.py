@@ -443,7 +443,10 @@ class Platform:
                     f"not {payload.get('analyticsEvent')!r}",
                     "analyticsEvent",
                 )
-            payload.setdefault("id", self.ids.uuid())
+            if "id" in payload:
+                self.ids.skip_uuid()
+            else:
+                payload["id"] = self.ids.uuid()
             event = self._accept(env_id, payload, self.clock.now())
             self._work_added.notify_all()
             self._settle()

@@ -114,8 +114,9 @@ class MemoryStore:
 
     # deliveries ---------------------------------------------------------------------
     def add_delivery(self, delivery: Delivery) -> None:
-        self._deliveries[delivery.key] = delivery
-        self._pending[delivery.subscription_id][delivery.key] = delivery
+        key = delivery.key
+        self._deliveries[key] = delivery
+        self._pending[delivery.subscription_id][key] = delivery
 
     def delivery(self, event_id: str, sub_id: str) -> Delivery | None:
         return self._deliveries.get((event_id, sub_id))
