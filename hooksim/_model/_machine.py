@@ -102,6 +102,17 @@ class PlatformMachine(RuleBasedStateMachine):
         """Receivers' fault schedules, at the start and when they change."""
         return model_schedules(timeout)
 
+    def subscription_strategy(self, receiver: str) -> st.SearchStrategy[dict[str, Any]]:
+        """Subscribe bodies for a subscription at `receiver`."""
+        return hs.subscriptions(
+            types=TYPES,
+            urls=receiver_url(receiver),
+            headers=_HEADERS,
+            scope_ids=_SCOPES,
+            max_retries=st.none() | st.integers(0, 4),
+            signature_header=self.harness.settings.signature_header,
+        )
+
     @initialize(data=st.data())
     def setup(self, data: st.DataObject) -> None:
         settings = data.draw(self.settings_strategy(), label="settings")
@@ -177,19 +188,11 @@ class PlatformMachine(RuleBasedStateMachine):
 
     def _subscribe(self, data: st.DataObject) -> None:
         receiver = data.draw(st.sampled_from(self._receivers()), label="receiver")
-        body = data.draw(
-            hs.subscriptions(
-                types=TYPES,
-                urls=receiver_url(receiver),
-                headers=_HEADERS,
-                scope_ids=_SCOPES,
-                max_retries=st.none() | st.integers(0, 4),
-                signature_header=self.harness.settings.signature_header,
-            ),
-            label="body",
-        )
+        body = dict(data.draw(self.subscription_strategy(receiver), label="body"))
         body.pop("name", None)  # any text is valid; it changes nothing the model checks
-        if data.draw(st.integers(0, 3), label="scoped"):
+        if ("cardTemplateId" in body or "actionFlowConfigId" in body) and data.draw(
+            st.integers(0, 3), label="scoped"
+        ):
             body.pop("cardTemplateId", None)  # keep most subscriptions unscoped, so that
             body.pop("actionFlowConfigId", None)  # events reach them often
         name = self._label("s")

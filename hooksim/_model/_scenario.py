@@ -22,7 +22,7 @@ from ._faults import FaultSchedule
 from ._rules import EPSILON
 from ._violations import Violation
 
-__all__ = ["FAILURES_DIR_ENV", "ScenarioRecorder", "failures_dir"]
+__all__ = ["FAILURES_DIR_ENV", "ScenarioRecorder", "dump", "failures_dir"]
 
 #: Where shrunk failures are written (default `hooksim-failures/` in the working directory).
 FAILURES_DIR_ENV = "HOOKSIM_FAILURES_DIR"
@@ -100,9 +100,25 @@ class ScenarioRecorder:
 
     def write(self, path: Path, document: dict[str, Any]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
-        path.write_text(text, "utf-8")
+        path.write_text(dump(document), "utf-8")
         return path
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None  # PyYAML falls back when a block cannot hold it
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
+def dump(document: dict[str, Any]) -> str:
+    """YAML as people write scenarios: keys in order, multi-line text as a literal block."""
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def _number(value: Any) -> Any:
