@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from hooksim.reports._format import format_offset  # one clock-like offset format everywhere
 from hooksim.simulator import AttemptRecord, Event, NotFound, Subscription
 
 from ._harness import HooksimPlatform, MountedURL, event_id
@@ -63,21 +64,6 @@ def _resolve(target: Target) -> _Target:
         f"got {type(target).__name__} (a plain URL string does not know its platform: "
         "use the one hooksim_mount returned)"
     )
-
-
-# formatting --------------------------------------------------------------------------------
-def format_offset(seconds: float) -> str:
-    """Virtual seconds as a clock-like offset: `+0:04:10`, `+1d 02:00:00`, `+0:00:01.500`."""
-    sign = "-" if seconds < 0 else "+"
-    millis = round(abs(seconds) * 1000)
-    whole, ms = divmod(millis, 1000)
-    days, rest = divmod(whole, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{hours}:{minutes:02d}:{secs:02d}"
-    if days:
-        text = f"{days}d {hours:02d}:{minutes:02d}:{secs:02d}"
-    return sign + text + (f".{ms:03d}" if ms else "")
 
 
 def _what(record: AttemptRecord) -> str:
