@@ -24,7 +24,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ._errors import NotFound
-from ._models import AttemptRecord, BatchPolicy, Delivery, DeliveryState, Outcome, Subscription
+from ._models import AttemptRecord, BatchPolicy, Delivery, DeliveryState, Subscription
 from ._outgoing import build_request, transmit
 from ._retry import next_retry_at
 from ._scheduler import Timer
@@ -230,32 +230,25 @@ class Batcher:
         request_id: str,
         result: TransportResult,
     ) -> None:
-        from ._platform import _judge, _redact, _retry_after
+        from ._platform import _retry_after, answer_record
 
         platform = self._platform
-        duration, outcome = _judge(result, settings.timeout)
-        record = AttemptRecord(
-            environment_id=batch.environment_id,
-            event_id=members[0].event_id,
-            subscription_id=batch.subscription_id,
-            attempt=batch.attempts,
-            kind="delivery",
+        record = answer_record(
+            batch.environment_id,
+            members[0].event_id,
+            batch.subscription_id,
+            batch.attempts,
+            "delivery",
             scheduled_at=scheduled_at,
-            started_at=started,
-            finished_at=started + duration,
-            outcome=outcome,
-            status_code=result.status_code if outcome is not Outcome.TIMEOUT else None,
-            duration=duration,
+            started=started,
+            request=request,
             request_id=request_id,
-            method=request.method,
-            url=request.url,
-            headers=_redact(request.headers, settings.signature_header),
-            error=result.error
-            if outcome is not Outcome.TIMEOUT
-            else f"no answer within {settings.timeout:g} s",
-            body=request.body if platform.keep_bodies else b"",
+            result=result,
+            settings=settings,
+            keep_body=platform.keep_bodies,
             event_ids=tuple(m.event_id for m in members),
         )
+        duration = record.duration
         retry_after = _retry_after(result, settings)
         if platform.transport.simulated and duration > 0:
             platform.scheduler.call_at(

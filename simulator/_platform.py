@@ -752,27 +752,19 @@ class Platform:
         request_id: str,
         result: TransportResult,
     ) -> AttemptRecord:
-        duration, outcome = _judge(result, settings.timeout)
-        record = AttemptRecord(
-            environment_id=subscription.environment_id,
-            event_id=event.id,
-            subscription_id=subscription.id,
-            attempt=attempt,
-            kind=kind,
+        record = answer_record(
+            subscription.environment_id,
+            event.id,
+            subscription.id,
+            attempt,
+            kind,
             scheduled_at=started,
-            started_at=started,
-            finished_at=started + duration,
-            outcome=outcome,
-            status_code=result.status_code if outcome is not Outcome.TIMEOUT else None,
-            duration=duration,
+            started=started,
+            request=request,
             request_id=request_id,
-            method=request.method,
-            url=request.url,
-            headers=_redact(request.headers, settings.signature_header),
-            error=result.error
-            if outcome is not Outcome.TIMEOUT
-            else f"no answer within {settings.timeout:g} s",
-            body=request.body if self.keep_bodies else b"",
+            result=result,
+            settings=settings,
+            keep_body=self.keep_bodies,
         )
         self.store.log_attempt(record)
         self._emit(AttemptFinished(record))
@@ -1063,6 +1055,48 @@ def _send_safely(transport: Transport, request: OutgoingRequest) -> TransportRes
         return transmit(transport, request)
     except Exception as exc:
         return TransportResult(Outcome.ERROR, error=f"transport raised {type(exc).__name__}: {exc}")
+
+
+def answer_record(
+    environment_id: str,
+    event_id: str,
+    subscription_id: str,
+    attempt: int,
+    kind: str,
+    *,
+    scheduled_at: float,
+    started: float,
+    request: OutgoingRequest,
+    request_id: str,
+    result: TransportResult,
+    settings: Settings,
+    keep_body: bool,
+    event_ids: tuple[str, ...] = (),
+) -> AttemptRecord:
+    """The delivery log's row for an answered request (copies, tests and batches; the
+    per-delivery hot path builds its row inline)."""
+    duration, outcome = _judge(result, settings.timeout)
+    timed_out = outcome is Outcome.TIMEOUT
+    return AttemptRecord(
+        environment_id=environment_id,
+        event_id=event_id,
+        subscription_id=subscription_id,
+        attempt=attempt,
+        kind=kind,
+        scheduled_at=scheduled_at,
+        started_at=started,
+        finished_at=started + duration,
+        outcome=outcome,
+        status_code=None if timed_out else result.status_code,
+        duration=duration,
+        request_id=request_id,
+        method=request.method,
+        url=request.url,
+        headers=_redact(request.headers, settings.signature_header),
+        error=f"no answer within {settings.timeout:g} s" if timed_out else result.error,
+        body=request.body if keep_body else b"",
+        event_ids=event_ids,
+    )
 
 
 def _judge(result: TransportResult, timeout: float) -> tuple[float, Outcome]:
