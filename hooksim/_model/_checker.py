@@ -19,6 +19,14 @@ from jsonschema import ValidationError
 from hooksim.contracts import validate_payload
 from hooksim.simulator import AttemptFinished, Settings, SubscriptionChanged
 
+from ._compare import (
+    attempts_expect,
+    compare_deliveries,
+    compare_subscriptions,
+    data_bytes,
+    header,
+    number,
+)
 from ._harness import Arrival, Begin, End, Entry
 from ._rules import EPSILON, Answer, judge, matches, retry_after_seconds, retry_due
 from ._state import (
@@ -102,7 +110,7 @@ class ModelChecker:
                 {
                     "subscription": {
                         "name": name,
-                        "at": _r(t),
+                        "at": number(t),
                         "status": "disabled",
                         "reason": "auto",
                     }
@@ -115,8 +123,10 @@ class ModelChecker:
         self.action = entry
         args = entry.args
         self.predicted = {"seen": []}
-        if entry.kind == "publish":
-            self._publish(args)
+        if entry.kind in ("advance", "publish"):
+            self.predicted["status"] = 200
+            if entry.kind == "publish":
+                self._publish(args)
         elif entry.kind == "subscribe":
             alive = sum(1 for s in self.subs.values() if s.status != "deleted")
             self.predicted["status"] = 201 if alive < self.settings.max_subscriptions else 409
@@ -131,8 +141,6 @@ class ModelChecker:
                 "enable": sub.status == "disabled",
                 "delete": sub.status == "disabled",
             }.get(entry.kind, False)
-        elif entry.kind in ("advance", "publish"):
-            self.predicted["status"] = 200
         elif entry.kind == "inject_duplicate":
             self.predicted["targets"] = [
                 (args["event"], s.name)
@@ -286,7 +294,7 @@ class ModelChecker:
         if request_id in self.request_ids:
             raise Violation("copies", f"requestId {request_id} was sent twice (again at {t:g} s)")
         self.request_ids.add(request_id)
-        signature = _header(received.headers, self.settings.signature_header)
+        signature = header(received.headers, self.settings.signature_header)
         expected = hmac.new(sub.secret.encode(), body, hashlib.sha256).hexdigest()
         if signature != expected:
             raise Violation(
@@ -307,7 +315,7 @@ class ModelChecker:
         self._check_request(sub, received, payload, t)
         kind = self._classify(sub, data_id, t)
         if kind != "test":
-            raw = _data_bytes(body)
+            raw = data_bytes(body)
             first = self.data_bytes.get(data_id)
             if first is None:
                 self.data_bytes[data_id] = raw
@@ -341,7 +349,7 @@ class ModelChecker:
                 f"{received.method}, its method is {sub.method}",
             )
         for name, value in sub.headers.items():
-            if _header(received.headers, name) != value:
+            if header(received.headers, name) != value:
                 raise Violation(
                     "request",
                     f"a request for {sub.name} at {t:g} s lacks its custom "
@@ -411,7 +419,7 @@ class ModelChecker:
                 "and matching when it was published",
                 cut=t,
                 freeze=sub.name,
-                expect=[_attempts(data_id, sub.name, count=0)],
+                expect=[attempts_expect(data_id, sub.name, count=0)],
             )
         self._overdue(t, strictly=True)
         if not sub.active:
@@ -421,7 +429,7 @@ class ModelChecker:
                 f"{t:g} s, after it was disabled ({sub.reason}) at {sub.disabled_at:g} s",
                 cut=t,
                 freeze=sub.name,
-                expect=[_attempts(data_id, sub.name, at=delivery.starts())],
+                expect=[attempts_expect(data_id, sub.name, at=delivery.starts())],
             )
         if delivery.state != "pending" or delivery.current is not None:
             invariant = {
@@ -440,7 +448,7 @@ class ModelChecker:
                 f"an extra attempt of {data_id} reached {sub.name} at {t:g} s: {why}",
                 cut=t,
                 freeze=sub.name,
-                expect=[_attempts(data_id, sub.name, at=delivery.starts())],
+                expect=[attempts_expect(data_id, sub.name, at=delivery.starts())],
             )
         assert delivery.next_start is not None and delivery.next_scheduled is not None
         if abs(t - delivery.next_start) > EPSILON:
@@ -453,7 +461,7 @@ class ModelChecker:
                 f"{t:g} s; the schedule says {due:g} s (scheduled {delivery.next_scheduled:g} s)",
                 cut=cut,
                 freeze=sub.name,
-                expect=[_attempts(data_id, sub.name, at=expected)],
+                expect=[attempts_expect(data_id, sub.name, at=expected)],
             )
         delivery.current = AttemptModel(
             len(delivery.attempts) + 1, delivery.next_scheduled, t, sub.method
@@ -503,7 +511,7 @@ class ModelChecker:
                 f"{self.settings.timeout:g} s) makes it {outcome}",
                 cut=sent.t,
                 freeze=sub.name if record.kind == "delivery" else None,
-                expect=[_attempts(sent.data_id, sub.name, outcomes=[*outcomes, outcome])]
+                expect=[attempts_expect(sent.data_id, sub.name, outcomes=[*outcomes, outcome])]
                 if record.kind == "delivery"
                 else [],
             )
@@ -601,7 +609,9 @@ class ModelChecker:
                     f"{self.settings.disable_threshold}, disableAfterFailures "
                     f"{str(sub.disable_after_failures).lower()}, status {sub.status})",
                     cut=t,
-                    expect=[{"subscription": {"name": name, "at": _r(t), "status": sub.status}}],
+                    expect=[
+                        {"subscription": {"name": name, "at": number(t), "status": sub.status}}
+                    ],
                 )
             self.expect_disable = None
             self._disable(sub, t, "auto")
@@ -655,7 +665,7 @@ class ModelChecker:
                     cut=due,
                     freeze=delivery.subscription,
                     expect=[
-                        _attempts(
+                        attempts_expect(
                             delivery.event, delivery.subscription, at=[*delivery.starts(), due]
                         )
                     ],
@@ -682,88 +692,8 @@ class ModelChecker:
                     f"{sent.t:g} s (request {request_id}) was never logged",
                 )
         self._overdue(now, strictly=False)
-        self._compare_deliveries(platform)
-        self._compare_subscriptions(listed)
-
-    def _compare_deliveries(self, platform: Any) -> None:
-        found = {}
-        for delivery in platform.deliveries(self.env):
-            name = self.names.get(delivery.subscription_id, delivery.subscription_id)
-            found[(delivery.event_id, name)] = delivery
-        for key, model in self.deliveries.items():
-            real = found.pop(key, None)
-            state = (model.state, model.reason, model.ended_at)
-            shown = (
-                (str(real.state), real.reason, _maybe(real.ended_at, self.start))
-                if real is not None
-                else ("missing", None, None)
-            )
-            if shown[:2] != state[:2] or not _close(shown[2], state[2]):
-                raise Violation(
-                    "nothing-lost",
-                    f"the delivery of {key[0]} to {key[1]} is {shown[0]} ({shown[1]}, ended at "
-                    f"{shown[2]}); the model has it {model.state} ({model.reason}, ended at "
-                    f"{model.ended_at})",
-                    expect=self._states_expect(key[1]),
-                )
-        if found:
-            event, name = next(iter(found))
-            raise Violation(
-                "nothing-lost",
-                f"the platform has a delivery of {event} to {name}, which was not active and "
-                "matching when it was published",
-                expect=[_attempts(event, name, count=0)],
-            )
-
-    def _compare_subscriptions(self, listed: list[dict[str, Any]]) -> None:
-        shown = {self.names.get(item["id"], item["id"]): item for item in listed}
-        for name, sub in self.subs.items():
-            item = shown.pop(name, None)
-            if sub.status == "deleted":
-                if item is not None:
-                    raise Violation("api", f"{name} was deleted but is still listed")
-                continue
-            if item is None:
-                raise Violation("api", f"{name} is not listed")
-            if (item["status"], item["disabledReason"]) != (sub.status, sub.reason):
-                raise Violation(
-                    "disable-at-threshold"
-                    if "auto" in (item["disabledReason"], sub.reason)
-                    else "api",
-                    f"{name} is listed {item['status']} ({item['disabledReason']}); the model has "
-                    f"it {sub.status} ({sub.reason})",
-                    expect=[
-                        {"subscription": {"name": name, "status": sub.status, "reason": sub.reason}}
-                    ],
-                )
-            if item["consecutiveFailures"] != sub.failures:
-                raise Violation(
-                    "disable-at-threshold",
-                    f"{name} shows {item['consecutiveFailures']} consecutive failures; the model "
-                    f"counted {sub.failures} (failed delivery attempts since the last success "
-                    "or enable; tests and duplicates do not count)",
-                    expect=[{"subscription": {"name": name, "consecutive_failures": sub.failures}}],
-                )
-        if shown:
-            raise Violation("api", f"unknown subscriptions are listed: {sorted(shown)}")
-
-    # helpers for reproductions -------------------------------------------------------
-    def _states_expect(self, name: str) -> list[dict[str, Any]]:
-        mine = [d for d in self.deliveries.values() if d.subscription == name]
-        expect: list[dict[str, Any]] = [
-            {
-                "delivered": {
-                    "subscription": name,
-                    "events": [d.event for d in mine if d.state == "delivered"],
-                }
-            }
-        ]
-        for reason in ("retries-exhausted", "subscription-disabled", "subscription-deleted"):
-            events = [d.event for d in mine if d.reason == reason]
-            expect.append(
-                {"undelivered": {"subscription": name, "reason": reason, "events": events}}
-            )
-        return expect
+        compare_deliveries(self, platform)
+        compare_subscriptions(self, listed)
 
     def _copies_expect(self, event: str, name: str, *, extra: int) -> dict[str, Any]:
         count = self.duplicates.get((event, name), 0) + extra
@@ -773,38 +703,3 @@ class ModelChecker:
 
     def pending_deliveries(self) -> list[DeliveryModel]:
         return [d for d in self.deliveries.values() if d.state == "pending"]
-
-
-def _attempts(event: str, name: str, **checks: Any) -> dict[str, Any]:
-    if "at" in checks:
-        checks["at"] = [_r(t) for t in checks["at"]]
-    return {"attempts": {"event": event, "subscription": name, "kind": "delivery", **checks}}
-
-
-def _r(t: float) -> float | int:
-    value = round(t, 6)
-    return int(value) if value == int(value) else value
-
-
-def _maybe(instant: float | None, start: float) -> float | None:
-    return None if instant is None else instant - start
-
-
-def _close(a: float | None, b: float | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return abs(a - b) <= EPSILON
-
-
-def _header(headers: dict[str, str], name: str) -> str | None:
-    wanted = name.lower().replace("_", "-")
-    for key, value in headers.items():
-        if key.lower().replace("_", "-") == wanted:
-            return value
-    return None
-
-
-def _data_bytes(body: bytes) -> bytes:
-    """The exact bytes of `data` in an envelope written in the contract's order."""
-    marker = body.find(b',"data":')
-    return body[marker + 8 : -1] if marker >= 0 and body.endswith(b"}") else body

@@ -28,6 +28,7 @@ from hooksim.contracts import DEFAULT_SIGNATURE_HEADER
 from hooksim.simulator import Platform, Settings
 
 from ._checker import ModelChecker
+from ._compare import states_expect
 from ._faults import FaultSchedule
 from ._harness import Harness, PlatformFactory, receiver_url
 from ._rules import latest_end
@@ -381,7 +382,7 @@ class PlatformMachine(RuleBasedStateMachine):
                 "nothing-lost",
                 f"{len(left)} deliveries are still pending after every retry window passed, "
                 f"e.g. {left[0].event} to {left[0].subscription}",
-                expect=self.checker._states_expect(left[0].subscription),
+                expect=states_expect(self.checker.deliveries, left[0].subscription),
             )
             self._fail(violation, violation)
             raise violation

@@ -137,3 +137,18 @@ def test_the_docstring_examples_run() -> None:
         for module in (hs, faults_module):
             failed, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
             assert tried and not failed, module.__name__
+
+
+def test_the_public_names_are_pinned() -> None:
+    assert sorted(hs.__all__) == [
+        "Fault",
+        "FaultSchedule",
+        "envelopes",
+        "event_types",
+        "events",
+        "fault_schedules",
+        "faults",
+        "settings",
+        "subscriptions",
+        "webhook_urls",
+    ]
