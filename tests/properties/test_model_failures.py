@@ -159,7 +159,7 @@ def test_the_scenario_of_an_unexpected_error_reproduces_it(
 
     monkeypatch.setenv("HOOKSIM_FAILURES_DIR", str(tmp_path))
     machine = type("Machine", (NarrowMachine,), {"platform_factory": Crashes, "title": "crash"})
-    with pytest.raises(Violation, match="publishing"):
+    with pytest.raises(Violation, match="publish answered 500"):
         run_state_machine_as_test(machine, settings=FIND)
     buggy = _run(tmp_path / "crash.yaml", Crashes, monkeypatch)
     assert buggy.status != "passed"
