@@ -14,7 +14,14 @@ import yaml
 from _property_settings import PLATFORM, PURE
 from hooksim.contracts import validate_payload
 from hooksim.scenarios import ReceiverSpec, ScenarioReceiver, load_text
-from hooksim.simulator import EVENT_TYPES, Platform, Settings, VirtualClock, make_app
+from hooksim.simulator import (
+    EVENT_TYPES,
+    Platform,
+    ReceivedRequest,
+    Settings,
+    VirtualClock,
+    make_app,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.errors import NonInteractiveExampleWarning
@@ -129,6 +136,25 @@ def test_a_fault_schedule_means_the_same_as_its_scenario_behaviour(
             assert sorted(response.headers) == sorted(behaviour.headers)
         elif fault.failure != "hang":
             assert response.fail == behaviour.fail
+
+
+@PURE
+@given(
+    hs.fault_schedules(),
+    st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.floats(0, 4000)), max_size=15),
+)
+def test_a_responder_plays_the_schedule_for_a_recording_receiver(
+    schedule: hs.FaultSchedule, requests: list[tuple[str | None, float]]
+) -> None:
+    """The responder counts copies of each data.id itself and measures time from its origin."""
+    origin = 1000.0
+    respond = schedule.responder(origin)
+    copies: dict[str, int] = {}
+    for number, (data_id, t) in enumerate(requests, start=1):
+        copy = copies[data_id] = copies.get(data_id, 0) + 1 if data_id else 1
+        request = ReceivedRequest("POST", "/", {}, b"", origin + t, None, None, False, data_id)
+        expected = schedule.choose(t=t, request=number, copy=copy if data_id else 1).behaviour()
+        assert respond(number, request) == expected
 
 
 def test_the_docstring_examples_run() -> None:
