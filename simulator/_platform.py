@@ -18,6 +18,7 @@ from hooksim.contracts._signing import sign
 
 from ._auth import Authority
 from ._clock import Clock, VirtualClock, WallClock
+from ._collector import batch_of_work
 from ._credentials import DeliveryCredential, check_credential_fields
 from ._encoding import encoded_data
 from ._errors import Conflict, InvalidInput, NotFound
@@ -421,14 +422,13 @@ class Platform:
             raise InvalidInput(
                 f"count must be a whole number from 1 to {MAX_PUBLISH_COUNT}", "count"
             )
-        with self._lock, self.store.transaction():
+        with self._lock, self.store.transaction(), batch_of_work():
             self.store.environment(env_id)
             now = self.clock.now()
             events = []
             for _ in range(count):
                 data = make_event_data(event_type, ids=self.ids, now=now, overrides=overrides)
                 events.append(self._accept(env_id, data, now))
-            self._work_added.notify_all()
             self._settle()
             return events
 
@@ -448,7 +448,6 @@ class Platform:
             else:
                 payload["id"] = self.ids.uuid()
             event = self._accept(env_id, payload, self.clock.now())
-            self._work_added.notify_all()
             self._settle()
             return event
 
@@ -503,9 +502,13 @@ class Platform:
 
     # delivery -----------------------------------------------------------------------
     def _settle(self) -> None:
-        """Under the virtual clock, run whatever is due at the current instant."""
+        """Work was added: under the virtual clock, run whatever is due at the current
+        instant; under the wall clock, wake the driver (only a driver waits for work, and it
+        refuses a virtual clock)."""
         if self.clock.is_virtual:
             self._run_until(self.clock.now())
+        else:
+            self._work_added.notify_all()
 
     def _build_request(
         self, event: Event, subscription: Subscription, settings: Settings
@@ -545,7 +548,7 @@ class Platform:
         delivery.attempts += 1
         request, request_id = self._build_request(event, subscription, settings)
         started = self.clock.now()
-        if self._dispatching:
+        if self.dispatcher is not None and self._dispatching:
             # Sent by a worker outside the lock: a slow receiver delays neither the other
             # receivers nor the API. Until its answer the delivery is in flight.
             self._in_flight[delivery.key] = delivery.attempts
@@ -656,9 +659,10 @@ class Platform:
             return
         environment = self.store.environment(delivery.environment_id)
         settings = environment.settings
-        if record.succeeded:
-            subscription.consecutive_failures = 0
-            self.store.save_subscription(subscription)
+        if record.outcome is Outcome.SUCCESS:
+            if subscription.consecutive_failures:  # unchanged otherwise: nothing to save
+                subscription.consecutive_failures = 0
+                self.store.save_subscription(subscription)
             if delivery.state is DeliveryState.PENDING:
                 self._end(delivery, DeliveryState.DELIVERED, None)
                 if (
@@ -925,7 +929,7 @@ class Platform:
             or not 0 <= seconds < 10 * 365 * 86400
         ):
             raise InvalidInput("seconds must be a number from 0 to ten years", "seconds")
-        with self._lock, self.store.transaction(sync=False):
+        with self._lock, self.store.transaction(sync=False), batch_of_work():
             start = self.clock.now()
             target = start + seconds
             self._run_until(target)
@@ -953,7 +957,7 @@ class Platform:
 
     def run_due(self) -> int:
         """Run everything due now (for a driver thread under the wall clock)."""
-        with self._lock, self.store.transaction(sync=False):
+        with self._lock, self.store.transaction(sync=False), batch_of_work():
             ran = 0
             while (timer := self.scheduler.pop_due(self.clock.now())) is not None:
                 timer.callback(*timer.args)
@@ -1122,8 +1126,12 @@ _REDACTED = "[redacted]"
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
 
 
-def _redact(headers: Mapping[str, str], signature_header: str) -> dict[str, str]:
-    """Headers as they may appear in logs: credentials never do."""
+def _redact(headers: dict[str, str], signature_header: str) -> dict[str, str]:
+    """Headers as they may appear in logs: credentials never do. Usually none is a
+    credential, and the log then shares the request's dict (nothing changes a request's
+    headers once it is built) rather than copying it for every attempt."""
+    if _SECRET_HEADERS.isdisjoint(map(str.lower, headers)):
+        return headers
     return {
         name: _REDACTED if name.lower() in _SECRET_HEADERS else value
         for name, value in headers.items()

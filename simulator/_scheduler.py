@@ -59,8 +59,9 @@ class Scheduler:
 
     def pop_due(self, until: float) -> Timer | None:
         """The earliest live timer due at or before `until`, removed from the queue."""
-        self._drop_cancelled()
         heap = self._heap
+        while heap and heap[0][2].cancelled:  # `_drop_cancelled`, inline: twice per delivery
+            heapq.heappop(heap)
         if heap and heap[0][0] <= until:
             timer = heapq.heappop(heap)[2]
             self._live -= 1

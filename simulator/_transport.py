@@ -177,13 +177,13 @@ class InProcessTransport:
         status = int(captured["status"].split(" ", 1)[0])
         outcome = classify_status(status)
         headers = {k.lower(): v for k, v in captured["headers"]}
-        return TransportResult(
+        return TransportResult(  # positional, in field order: once per delivery
             outcome,
-            status_code=status,
-            headers=headers,
-            body=body,
-            latency=float(environ.get(LATENCY_KEY, 0.0)),
-            error=redirect_error(status, headers) if outcome is Outcome.REDIRECT else None,
+            status,
+            headers,
+            body,
+            float(environ.get(LATENCY_KEY, 0.0)),
+            redirect_error(status, headers) if outcome is Outcome.REDIRECT else None,
         )
 
 
@@ -238,8 +238,9 @@ def _environ(request: OutgoingRequest, url_environ: dict[str, Any]) -> dict[str,
         "wsgi.errors": sys.stderr,
         "hooksim.timeout": request.timeout,
     }
+    keys = _ENVIRON_KEYS
     for name, value in request.headers.items():
-        key = _environ_key(name)
+        key = keys[name] if name in keys else _environ_key(name)
         if key is not None:
             environ[key] = value
     return environ
