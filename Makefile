@@ -20,7 +20,8 @@ serve: $(STAMP)
 	$(BIN)/hooksim serve
 
 test: $(STAMP)
-	$(BIN)/ruff check hooksim simulator contracts scenarios reports tests
+	$(BIN)/ruff check hooksim simulator contracts scenarios reports tests bench
+	$(BIN)/mypy hooksim simulator contracts scenarios reports
 	$(BIN)/python -m pytest -n 2
 
 # The HTML report in headless Chromium (Debian's chromium package, installed when missing).
@@ -31,7 +32,7 @@ test-browser: $(STAMP)
 	$(BIN)/python -m pytest -m browser
 
 lint: $(STAMP)
-	$(BIN)/ruff check hooksim simulator contracts scenarios reports tests
+	$(BIN)/ruff check hooksim simulator contracts scenarios reports tests bench
 	$(BIN)/mypy hooksim simulator contracts scenarios reports
 
 clean:

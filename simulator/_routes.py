@@ -39,7 +39,7 @@ class Routes:
         event_type = data.get("analyticsEvent")
         # `type(card) is dict` first: the usual shape, without the Mapping ABC's slower check.
         usual = (type(card) is dict or isinstance(card, Mapping)) and isinstance(event_type, str)
-        if not usual:
+        if not usual or card is None:
             # An unusual shape (publish_data): ask everyone, exactly as the rules say.
             candidates = self._store.subscriptions(env_id)
         else:
