@@ -230,7 +230,8 @@ class Batcher:
         request_id: str,
         result: TransportResult,
     ) -> None:
-        from ._platform import _retry_after, answer_record
+        from ._wire import answer_record
+        from ._wire import retry_after_delay as _retry_after
 
         platform = self._platform
         record = answer_record(

@@ -7,12 +7,10 @@ answers of slow receivers) sits in a scheduler; `advance` (virtual clock) or `ru
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache, partial
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
 
 from hooksim.contracts._signing import sign
 
@@ -20,7 +18,6 @@ from ._auth import Authority
 from ._clock import Clock, VirtualClock, WallClock
 from ._collector import batch_of_work
 from ._credentials import DeliveryCredential, check_credential_fields
-from ._encoding import encoded_data
 from ._errors import Conflict, InvalidInput, NotFound
 from ._events import EVENT_TYPES, make_event_data
 from ._ids import IdSource
@@ -52,6 +49,27 @@ from ._storage import Queued, QueuedBatch, Resume, SentAttempt, Store
 from ._store import MemoryStore
 from ._transport import InProcessTransport, OutgoingRequest, Transport, TransportResult
 from ._validation import check_subscription_fields
+from ._wire import (
+    answer_record,
+)
+from ._wire import (
+    endpoint_of as _endpoint,
+)
+from ._wire import (
+    envelope as _envelope,
+)
+from ._wire import (
+    judge as _judge,
+)
+from ._wire import (
+    redact as _redact,
+)
+from ._wire import (
+    retry_after_delay as _retry_after,
+)
+from ._wire import (
+    send_safely as _send_safely,
+)
 
 if TYPE_CHECKING:
     from ._batching import Batcher
@@ -1013,126 +1031,3 @@ class Platform:
     @property
     def pending_work(self) -> int:
         return len(self.scheduler)
-
-
-#: `json.dumps(..., separators=(",", ":"))` without building an encoder per call.
-_HEAD = json.JSONEncoder(separators=(",", ":"))
-
-
-@lru_cache(maxsize=4096)
-def _envelope_middle(environment_id: str, webhook_id: str) -> bytes:
-    """The envelope between the request id and the event's data: the same for every request
-    to one subscription, so it is encoded once."""
-    tail = _HEAD.encode(
-        {"environmentId": environment_id, "webhookId": webhook_id, "isBatched": False}
-    )
-    return ('",' + tail[1:-1] + ',"data":').encode()
-
-
-def _envelope(request_id: str, event: Event, webhook_id: str) -> bytes:
-    """`{"requestId":...,"environmentId":...,"webhookId":...,"isBatched":false,"data":...}`
-    (a request id is a UUID: nothing in it needs escaping)."""
-    return b"".join(
-        (
-            b'{"requestId":"',
-            request_id.encode(),
-            _envelope_middle(event.environment_id, webhook_id),
-            encoded_data(event),
-            b"}",
-        )
-    )
-
-
-def _endpoint(url: str) -> str:
-    """scheme://host:port of a URL: the unit a dispatcher limits concurrency by."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        return url
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
-
-
-def _send_safely(transport: Transport, request: OutgoingRequest) -> TransportResult:
-    """A transport that raises still ends the attempt (as an error): nothing is lost."""
-    try:
-        return transmit(transport, request)
-    except Exception as exc:
-        return TransportResult(Outcome.ERROR, error=f"transport raised {type(exc).__name__}: {exc}")
-
-
-def answer_record(
-    environment_id: str,
-    event_id: str,
-    subscription_id: str,
-    attempt: int,
-    kind: str,
-    *,
-    scheduled_at: float,
-    started: float,
-    request: OutgoingRequest,
-    request_id: str,
-    result: TransportResult,
-    settings: Settings,
-    keep_body: bool,
-    event_ids: tuple[str, ...] = (),
-) -> AttemptRecord:
-    """The delivery log's row for an answered request (copies, tests and batches; the
-    per-delivery hot path builds its row inline)."""
-    duration, outcome = _judge(result, settings.timeout)
-    timed_out = outcome is Outcome.TIMEOUT
-    return AttemptRecord(
-        environment_id=environment_id,
-        event_id=event_id,
-        subscription_id=subscription_id,
-        attempt=attempt,
-        kind=kind,
-        scheduled_at=scheduled_at,
-        started_at=started,
-        finished_at=started + duration,
-        outcome=outcome,
-        status_code=None if timed_out else result.status_code,
-        duration=duration,
-        request_id=request_id,
-        method=request.method,
-        url=request.url,
-        headers=_redact(request.headers, settings.signature_header),
-        error=f"no answer within {settings.timeout:g} s" if timed_out else result.error,
-        body=request.body if keep_body else b"",
-        event_ids=event_ids,
-    )
-
-
-def _judge(result: TransportResult, timeout: float) -> tuple[float, Outcome]:
-    if result.latency > timeout:
-        return timeout, Outcome.TIMEOUT
-    return result.latency, result.outcome
-
-
-def _retry_after(result: TransportResult, settings: Settings) -> float | None:
-    if result.status_code not in settings.retry_after_statuses:
-        return None
-    value = result.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None  # an HTTP-date needs the wall clock; the backoff delay stands
-    return seconds if seconds >= 0 else None
-
-
-_REDACTED = "[redacted]"
-_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
-
-
-def _redact(headers: dict[str, str], signature_header: str) -> dict[str, str]:
-    """Headers as they may appear in logs: credentials never do. Usually none is a
-    credential, and the log then shares the request's dict (nothing changes a request's
-    headers once it is built) rather than copying it for every attempt."""
-    if _SECRET_HEADERS.isdisjoint(map(str.lower, headers)):
-        return headers
-    return {
-        name: _REDACTED if name.lower() in _SECRET_HEADERS else value
-        for name, value in headers.items()
-    }
