@@ -1,9 +1,9 @@
 """Signed deliveries per second through the whole engine to an in-process WSGI receiver.
 
-Two measurements, both publishing `count` events to one subscription and then advancing
-the clock (under the virtual clock each first attempt runs as its event is published):
+Two measurements, both publishing `count` events in bulk to one subscription and then
+advancing the clock (under the virtual clock the first attempts run as the publication ends):
 
-- `ready`: the events' `data` is made beforehand and published with `publish_data`, so the
+- `ready`: the events' `data` is made beforehand and published with `publish_many`, so the
   time is the engine's own: accept, route, schedule, encode, sign, the WSGI call, the
   attempt record. Like the floor, it starts from a payload that exists.
 - `generated`: `publish(count=...)` also makes each event's realistic `data` (ids, choices,
@@ -56,8 +56,7 @@ def engine_run(count: int, *, generated: bool) -> Timed:
         ]
 
         def work() -> None:
-            for data in ready:
-                platform.publish_data("dev", data)
+            platform.publish_many("dev", ready)
             platform.advance(60)
 
     took = timed(work)

@@ -164,6 +164,21 @@ def test_publish_data_takes_a_payload_written_in_full(world: World) -> None:
     assert len(generated.id) == 36
 
 
+@pytest.mark.clause("NOTHING-LOST")
+def test_publish_many_accepts_every_event_then_sends_them_in_order(world: World) -> None:
+    receiver = world.receiver()
+    world.subscribe()
+    datas = [{"id": f"evt-{n}", "analyticsEvent": "card-completed"} for n in range(5)]
+    datas.append({"analyticsEvent": "card-dismissed"})  # not subscribed: accepted, not sent
+    events = world.platform.publish_many(world.env, datas)
+    assert [e.id for e in events[:5]] == [f"evt-{n}" for n in range(5)]
+    assert len(events[5].id) == 36
+    assert [r.data_id for r in receiver.requests] == [f"evt-{n}" for n in range(5)]
+    assert all(r.signature_valid for r in receiver.requests)
+    with pytest.raises(InvalidInput, match="known event"):
+        world.platform.publish_many(world.env, [{"analyticsEvent": "nope"}])
+
+
 def test_an_event_id_is_published_once(world: World) -> None:
     from hooksim.simulator import Conflict
 
