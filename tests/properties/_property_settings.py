@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 SOAK = os.environ.get("HOOKSIM_SOAK") == "1"
 
@@ -20,6 +20,9 @@ _COMMON = settings(
     derandomize=not SOAK,
     print_blob=SOAK,
     report_multiple_bugs=False,  # one failure, so hooksim-failures/ holds its shrunk case
+    # No explain phase: it replays the failure under a tracer for minutes, and the scenario
+    # written to hooksim-failures/ already says what happened.
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 

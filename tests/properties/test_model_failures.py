@@ -18,7 +18,7 @@ import hooksim.simulator._platform as engine
 import pytest
 from hooksim.scenarios import ScenarioResult, load_scenario, run_scenario
 from hooksim.simulator import Platform, Settings
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
@@ -34,6 +34,7 @@ FIND = settings(
     derandomize=True,
     report_multiple_bugs=False,
     suppress_health_check=list(HealthCheck),
+    phases=[Phase.generate, Phase.shrink],  # no explain phase: it replays under a tracer
 )
 
 
