@@ -24,7 +24,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ._errors import NotFound
-from ._models import AttemptRecord, BatchPolicy, Delivery, DeliveryState, Subscription
+from ._models import AttemptRecord, BatchPolicy, Delivery, DeliveryState, Outcome, Subscription
 from ._outgoing import build_request, transmit
 from ._retry import next_retry_at
 from ._scheduler import Timer
@@ -250,7 +250,9 @@ class Batcher:
             event_ids=tuple(m.event_id for m in members),
         )
         duration = record.duration
-        retry_after = _retry_after(result, settings)
+        # A Retry-After that came after the timeout is not honoured: the attempt was given up.
+        timed_out = record.outcome is Outcome.TIMEOUT
+        retry_after = None if timed_out else _retry_after(result, settings)
         if platform.transport.simulated and duration > 0:
             platform.scheduler.call_at(
                 started + duration, self._finish, batch, members, record, retry_after

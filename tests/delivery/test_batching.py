@@ -97,6 +97,25 @@ def test_a_batch_is_retried_as_a_unit_on_the_retry_schedule(bench: Bench) -> Non
     assert subscription.consecutive_failures == 0
 
 
+@pytest.mark.clause("BATCHING", "RETRY-AFTER")
+def test_a_batch_honours_retry_after_only_when_answered_in_time(bench: Bench) -> None:
+    def respond(number: int, request: ReceivedRequest) -> Behaviour:
+        # 1: 429 with Retry-After 100 s, in time; 2: the same, after the 10 s timeout; 3: 200
+        if number == 1:
+            return Behaviour(429, headers=(("Retry-After", "100"),))
+        if number == 2:
+            return Behaviour(429, latency=15.0, headers=(("Retry-After", "1000"),))
+        return Behaviour(200)
+
+    bench.receiver(respond=respond)
+    subscription = bench.subscribe(batch={"maxEvents": 1, "maxWaitSeconds": 5})
+    bench.publish(1)
+    bench.advance(600)
+    # retry 1 postponed to +100 by the answer; retry 2 follows the schedule (+100 + 20 s),
+    # since a Retry-After that came after the timeout belongs to an attempt given up on
+    assert bench.offsets(subscription) == [0, 100, 120]
+
+
 @pytest.mark.clause("BATCHING", "DISABLE-THRESHOLD")
 def test_one_failed_batch_is_one_failed_attempt_towards_auto_disable() -> None:
     bench = make_bench(settings=Settings(disable_threshold=3))
