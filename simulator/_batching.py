@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 from ._errors import NotFound
 from ._models import AttemptRecord, BatchPolicy, Delivery, DeliveryState, Outcome, Subscription
 from ._outgoing import build_request, transmit
-from ._retry import next_retry_at
 from ._scheduler import Timer
 from ._settings import Settings
 from ._signals import AttemptFinished
@@ -269,8 +268,13 @@ class Batcher:
     ) -> None:
         """The engine's rules for an answered attempt, for the batch as one unit."""
         platform = self._platform
+        cancelled = False
         for member in members:
             platform._in_flight.pop(member.key, None)
+            if member.key in platform._cancelled:
+                # disabled while the batch was in flight: it was the last attempt
+                platform._cancelled.discard(member.key)
+                cancelled = True
         platform.store.log_attempt(record)
         platform._emit(AttemptFinished(record))
         try:
@@ -292,29 +296,22 @@ class Batcher:
         if not batch.pending():
             platform.store.end_batch(batch)
             return
-        if not subscription.active:
-            self._end(batch, DeliveryState.UNDELIVERED, "subscription-disabled")
-            return
-        if (
-            subscription.disable_after_failures
-            and subscription.consecutive_failures >= settings.disable_threshold
-        ):
-            self._end(batch, DeliveryState.UNDELIVERED, "subscription-disabled")
-            platform._disable(subscription, "auto")
-            return
         assert batch.first_attempt_at is not None
-        when = next_retry_at(
+        verdict = platform._after_failure(
+            subscription,
             settings,
-            attempts_made=batch.attempts,
+            attempts=batch.attempts,
             first_attempt_at=batch.first_attempt_at,
-            previous_scheduled_at=record.scheduled_at,
-            subscription_max_retries=subscription.max_retries,
+            scheduled_at=record.scheduled_at,
             retry_after=retry_after,
-            rng=platform.ids.rng,
+            cancelled=cancelled,
         )
-        if when is None:
-            self._end(batch, DeliveryState.UNDELIVERED, "retries-exhausted")
+        if verdict.when is None:
+            self._end(batch, DeliveryState.UNDELIVERED, verdict.reason)
+            if verdict.disable:
+                platform._disable(subscription, "auto")
             return
+        when = verdict.when
         batch.next_attempt_at = when
         for member in batch.pending():
             member.next_attempt_at = when

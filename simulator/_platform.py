@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from hooksim.contracts._signing import sign
 
@@ -89,6 +89,15 @@ INTERRUPTED = (
     "interrupted: the platform stopped before this attempt was answered; it was sent again "
     "after the restart"
 )
+
+
+class AfterFailure(NamedTuple):
+    """The verdict on a failed attempt: retry at `when`, or end undelivered for `reason`
+    (and, when `disable`, auto-disable the subscription after ending it)."""
+
+    when: float | None
+    reason: str | None
+    disable: bool
 
 
 class Dispatcher(Protocol):
@@ -713,33 +722,57 @@ class Platform:
         self.store.save_subscription(subscription)
         if delivery.state is not DeliveryState.PENDING:
             return
-        if not subscription.active:
-            self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
+        verdict = self._after_failure(
+            subscription,
+            settings,
+            attempts=delivery.attempts,
+            first_attempt_at=delivery.first_attempt_at,
+            scheduled_at=record.scheduled_at,
+            retry_after=retry_after,
+            cancelled=cancelled,
+        )
+        if verdict.when is None:
+            self._end(delivery, DeliveryState.UNDELIVERED, verdict.reason)
+            if verdict.disable:
+                self._disable(subscription, "auto")
             return
+        delivery.next_attempt_at = verdict.when
+        self._schedule_attempt(delivery, verdict.when)
+
+    def _after_failure(
+        self,
+        subscription: Subscription,
+        settings: Settings,
+        *,
+        attempts: int,
+        first_attempt_at: float,
+        scheduled_at: float,
+        retry_after: float | None,
+        cancelled: bool,
+    ) -> AfterFailure:
+        """What follows the failed attempt of a pending delivery or batch (its failure is
+        already counted): the rules of retries and auto-disable, in one place for both."""
+        if not subscription.active:
+            return AfterFailure(None, SUBSCRIPTION_DISABLED, False)
         if (
             subscription.disable_after_failures
             and subscription.consecutive_failures >= settings.disable_threshold
         ):
-            self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
-            self._disable(subscription, "auto")
-            return
+            return AfterFailure(None, SUBSCRIPTION_DISABLED, True)
         if cancelled:  # disabled while this attempt was in flight: it was the last one
-            self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
-            return
+            return AfterFailure(None, SUBSCRIPTION_DISABLED, False)
         when = next_retry_at(
             settings,
-            attempts_made=delivery.attempts,
-            first_attempt_at=delivery.first_attempt_at,
-            previous_scheduled_at=record.scheduled_at,
+            attempts_made=attempts,
+            first_attempt_at=first_attempt_at,
+            previous_scheduled_at=scheduled_at,
             subscription_max_retries=subscription.max_retries,
             retry_after=retry_after,
             rng=self.ids.rng,
         )
         if when is None:
-            self._end(delivery, DeliveryState.UNDELIVERED, RETRIES_EXHAUSTED)
-            return
-        delivery.next_attempt_at = when
-        self._schedule_attempt(delivery, when)
+            return AfterFailure(None, RETRIES_EXHAUSTED, False)
+        return AfterFailure(when, None, False)
 
     def _schedule_attempt(self, delivery: Delivery, when: float) -> None:
         """Queue the delivery's next attempt at `when` (at once if that has passed)."""

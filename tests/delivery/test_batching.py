@@ -147,6 +147,25 @@ def test_every_event_of_a_batch_ends_undelivered_together(bench: Bench) -> None:
 
 
 @pytest.mark.clause("BATCHING", "DISABLE-STOPS-DELIVERY")
+def test_a_batch_failing_in_flight_across_disable_and_enable_is_not_retried(
+    bench: Bench,
+) -> None:
+    bench.receiver(respond=lambda number, request: Behaviour(500, latency=5.0))
+    subscription = bench.subscribe(batch={"maxEvents": 2, "maxWaitSeconds": 5})
+    bench.publish(2)  # a full batch: sent at once, answered (500) 5 s later
+    bench.advance(1)
+    bench.platform.disable_subscription(bench.env, subscription.id)
+    bench.platform.enable_subscription(bench.env, subscription.id)
+    bench.advance(600)
+    # the in-flight attempt was the last: re-enabling does not revive it (as for single events)
+    assert bench.offsets(subscription) == [0]
+    assert all(
+        s == (DeliveryState.UNDELIVERED, "subscription-disabled", 1)
+        for s in _states(bench).values()
+    )
+
+
+@pytest.mark.clause("BATCHING", "DISABLE-STOPS-DELIVERY")
 def test_disabling_ends_a_collecting_batch_and_nothing_is_sent(bench: Bench) -> None:
     receiver = bench.receiver()
     subscription = bench.subscribe(batch={"maxEvents": 10, "maxWaitSeconds": 30})
