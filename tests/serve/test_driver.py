@@ -204,3 +204,48 @@ def test_pool_options_are_checked(options: dict[str, object], message: str) -> N
     with pytest.raises(ServeError) as caught:
         ServedPlatform(ServeOptions(port=0, **options))  # type: ignore[arg-type]
     assert message in caught.value.message
+
+
+@pytest.mark.clause("API-TEST")
+def test_a_slow_test_delivery_holds_up_no_other_api_call(
+    platform: Platform, receiver_factory: Callable[..., Receiver]
+) -> None:
+    from hooksim.simulator import make_app
+    from werkzeug.test import Client
+
+    latch = threading.Event()
+
+    def held(request: Request) -> Response:
+        latch.wait(30)
+        return Response("ok")
+
+    platform.configure("dev", timeout=120.0)
+    slow = receiver_factory(held)
+    subscription = platform.subscribe("dev", {"types": TYPES, "url": slow.url + "/slow"})
+    client = platform.auth.create_client("dev", "workbench")
+    token = platform.auth.issue_token(client.client_id, client.secret).value
+    headers = {"Authorization": f"Bearer {token}", "User-Agent": "hooksim-tests"}
+    app = make_app(platform)
+    answers: dict[str, object] = {}
+
+    def call(name: str, method: str, path: str) -> None:
+        answers[name] = Client(app).open(path, method=method, headers=headers)
+
+    driver = Driver(platform).start()
+    tester = threading.Thread(
+        target=call, args=("test", "POST", f"/v1/dev/webhook/{subscription.id}/test")
+    )
+    tester.start()
+    try:
+        wait_until(lambda: slow.requests, "the receiver to hold the test delivery")
+        lister = threading.Thread(target=call, args=("list", "GET", "/v1/dev/webhook"))
+        lister.start()
+        # While the test delivery is held, listing must still answer (a liveness bound, not a
+        # timing assert: with the platform lock held it would wait for the latch).
+        wait_until(lambda: "list" in answers, "the list to answer during a held test delivery")
+        assert answers["list"].status_code == 200  # type: ignore[attr-defined]
+    finally:
+        latch.set()
+    tester.join(30)
+    driver.stop()
+    assert answers["test"].json["data"]["success"] is True  # type: ignore[attr-defined]
