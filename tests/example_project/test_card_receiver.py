@@ -51,7 +51,7 @@ def test_a_delivery_signed_with_another_secret_is_refused(hooksim_platform, hook
 
 def test_subscribing_through_the_api(hooksim_client, hooksim_mount, app):
     subscription = hooksim_client.subscribe(hooksim_mount(app), ["card-completed"])
-    app.secret = subscription["secret"]  # the API hands the secret out once, at creation
+    app.secret = subscription["secret"]  # the secret the platform made for this subscription
     assert hooksim_client.test(subscription["id"])["success"] is True
     assert hooksim_client.disable(subscription["id"])["status"] == "disabled"
 
