@@ -667,7 +667,7 @@ class Platform:
             request.body if self.keep_bodies else b"",
         )
         # A timed-out attempt has no answer: a Retry-After that came later was never heard.
-        retry_after = None if timed_out else _retry_after(result, settings)
+        retry_after = None if timed_out else _retry_after(result, settings, scheduled_at)
         if duration > 0 and self.transport.simulated:
             # The answer comes later in virtual time; until then the delivery is in flight.
             self._in_flight[delivery.key] = delivery.attempts

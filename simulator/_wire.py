@@ -7,6 +7,9 @@ and the batcher.
 from __future__ import annotations
 
 import json
+import math
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -121,7 +124,12 @@ def judge(result: TransportResult, timeout: float) -> tuple[float, Outcome]:
     return result.latency, result.outcome
 
 
-def retry_after_delay(result: TransportResult, settings: Settings) -> float | None:
+def retry_after_delay(
+    result: TransportResult, settings: Settings, scheduled_at: float
+) -> float | None:
+    """Seconds after the attempt's scheduled start that the receiver asked the next retry to
+    wait, or None. Retry-After is delta-seconds or an HTTP-date (RFC 9110); a date is read
+    on the platform's own clock (virtual in a simulation), like every other time here."""
     if result.status_code not in settings.retry_after_statuses:
         return None
     value = result.headers.get("retry-after")
@@ -130,8 +138,14 @@ def retry_after_delay(result: TransportResult, settings: Settings) -> float | No
     try:
         seconds = float(value)
     except ValueError:
-        return None  # an HTTP-date needs the wall clock; the backoff delay stands
-    return seconds if seconds >= 0 else None
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None  # unreadable: the backoff delay stands
+        if moment.tzinfo is None:  # an HTTP-date is always GMT
+            moment = moment.replace(tzinfo=UTC)
+        seconds = moment.timestamp() - scheduled_at
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 _REDACTED = "[redacted]"

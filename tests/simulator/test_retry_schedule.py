@@ -190,6 +190,17 @@ def test_retry_after_longer_than_the_delay_postpones_the_next_retry(world: World
 
 
 @pytest.mark.clause("RETRY-AFTER")
+def test_retry_after_as_an_http_date_is_read_on_the_platform_clock(world: World) -> None:
+    # The virtual clock starts at 2026-01-01T00:00:00Z: this date is 100 s after the first
+    # attempt's scheduled start.
+    world.receiver(respond=_rate_limited("Thu, 01 Jan 2026 00:01:40 GMT"))
+    subscription = world.subscribe()
+    world.publish_one()
+    world.advance(200)
+    assert world.offsets(subscription)[:3] == [0, 100, 120]
+
+
+@pytest.mark.clause("RETRY-AFTER")
 def test_retry_after_on_503_is_honoured_too(world: World) -> None:
     world.receiver(respond=_rate_limited("45", status=503))
     subscription = world.subscribe()
@@ -201,7 +212,7 @@ def test_retry_after_on_503_is_honoured_too(world: World) -> None:
 @pytest.mark.clause("RETRY-AFTER")
 @pytest.mark.parametrize(
     ("status", "value"),
-    [(429, "5"), (429, "Wed, 21 Oct 2026 07:28:00 GMT"), (429, "-3"), (500, "100")],
+    [(429, "5"), (429, "Wed, 31 Dec 2025 07:28:00 GMT"), (429, "-3"), (429, "soon"), (500, "100")],
 )
 def test_retry_after_that_does_not_apply_leaves_the_backoff(
     world: World, status: int, value: str
