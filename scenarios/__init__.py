@@ -6,8 +6,9 @@ expectations); `load_scenario` checks it against the shipped JSON Schema (`schem
 The format is documented in `scenarios/README.md`.
 """
 
+from hooksim.simulator import format_duration, parse_duration
+
 from ._discovery import ScenarioFile, discover, keyword_filter, library_files, load_all
-from ._durations import format_duration, parse_duration
 from ._errors import Problem, ScenarioError, ScenarioInputError, StepFailed
 from ._loader import RECEIVER_BASE_URL, load_scenario, load_text
 from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec

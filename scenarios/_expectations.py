@@ -8,10 +8,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from hooksim.simulator import DeliveryState, HooksimError, NotFound
+from hooksim.simulator import DeliveryState, HooksimError, NotFound, format_duration
 
 from ._context import RunContext
-from ._durations import format_duration
 from ._errors import StepFailed
 from ._matching import MISSING, is_matcher, lookup, matches, same_times, shown
 from ._model import Expectation

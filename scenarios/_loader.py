@@ -12,9 +12,8 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from hooksim.contracts import CLAUSES
-from hooksim.simulator import InvalidInput, Settings
+from hooksim.simulator import InvalidInput, Settings, parse_duration
 
-from ._durations import parse_duration
 from ._errors import Problem, ScenarioInputError
 from ._marks import Document, Path, parse_document
 from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 from ._api import make_app
 from ._auth import ROLES, TOKEN_LIFETIME, ApiClient, Authority, Token
 from ._clock import DEFAULT_START, Clock, VirtualClock, WallClock, format_time, parse_time
+from ._control import CONTRACT_NAME, SIMULATED_LATENCY_HEADER, ControlHooks, ResetOrder
 from ._credentials import CREDENTIAL_TYPES, DeliveryCredential
+from ._durations import format_duration, parse_duration
 from ._errors import Conflict, Forbidden, HooksimError, InvalidInput, NotFound, Unauthorized
 from ._events import EVENT_TYPES, PLATFORM_EVENTS, SDK_EVENTS, make_event_data
 from ._ids import IdSource
@@ -84,6 +86,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "CONTRACT_NAME",
     "CREDENTIAL_TYPES",
     "DEFAULT_START",
     "EVENT_TYPES",
@@ -91,6 +94,7 @@ __all__ = [
     "PLATFORM_EVENTS",
     "ROLES",
     "SDK_EVENTS",
+    "SIMULATED_LATENCY_HEADER",
     "TOKEN_LIFETIME",
     "USER_AGENT",
     "ApiClient",
@@ -102,6 +106,7 @@ __all__ = [
     "Clock",
     "ClockAdvanced",
     "Conflict",
+    "ControlHooks",
     "Delivery",
     "DeliveryCredential",
     "DeliveryEnded",
@@ -126,6 +131,7 @@ __all__ = [
     "Platform",
     "ReceivedRequest",
     "RecordingReceiver",
+    "ResetOrder",
     "ServeError",
     "ServeOptions",
     "ServedPlatform",
@@ -145,9 +151,11 @@ __all__ = [
     "VirtualClock",
     "WallClock",
     "default_schedule",
+    "format_duration",
     "format_time",
     "make_app",
     "make_event_data",
     "next_retry_at",
+    "parse_duration",
     "parse_time",
 ]

@@ -35,6 +35,7 @@ from ._api_errors import (
 from ._api_sim import HANDLERS as SIM_HANDLERS
 from ._api_webhooks import HANDLERS as WEBHOOK_HANDLERS
 from ._auth import Authority, Token
+from ._control import ControlHooks
 from ._errors import HooksimError, InvalidInput
 from ._platform import Platform
 
@@ -90,8 +91,11 @@ class ApiApp:
         *,
         contract: Contract | None = None,
         signer: FileSigner | None = None,
+        control: ControlHooks | None = None,
     ) -> None:
+        #: Replaced by `POST /_sim/reset` on a served platform (see `ControlHooks.reset`).
         self.platform = platform
+        self.control = control if control is not None else ControlHooks()
         self.contract = contract if contract is not None else _default_contract()
         self.signer = signer if signer is not None else FileSigner()
         self.handlers: dict[str, Handler] = {
@@ -142,8 +146,8 @@ class ApiApp:
         if operation.auth == "basic":
             # The token endpoint authenticates its client itself and speaks RFC 6749.
             return handler(call)
-        with self.platform.lock:
-            call.token = bearer_token(request, self.platform.auth)
+        # Not under the platform's lock: the clock must answer while an advance holds it.
+        call.token = bearer_token(request, self.platform.auth)
         if "environmentId" in call.path:
             call.require(call.path["environmentId"])
         call.query = self.contract.query(operation, request.args)
@@ -207,6 +211,7 @@ def raw_path(environ: dict[str, Any]) -> str:
     return quote(path_info.encode("latin-1", "replace"), safe="/:@!$&'()*+,;=-._~")
 
 
-def make_app(platform: Platform) -> ApiApp:
-    """The management API for `platform`, as a WSGI app."""
-    return ApiApp(platform)
+def make_app(platform: Platform, *, control: ControlHooks | None = None) -> ApiApp:
+    """The management API for `platform`, as a WSGI app; `control` is what only a server can
+    do for the control contract (reset, simulated latency)."""
+    return ApiApp(platform, control=control)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hooksim.contracts._openapi import openapi_json, openapi_text
+from hooksim.contracts._openapi import openapi_json, served_openapi_text
 from werkzeug.wrappers import Response
 
 from ._analytics import (
@@ -65,7 +65,7 @@ def analytics_file(call: Call) -> Response:
 
 
 def openapi_yaml(call: Call) -> Response:
-    return Response(openapi_text(), mimetype="application/yaml")
+    return Response(served_openapi_text(), mimetype="application/yaml")
 
 
 def openapi_document(call: Call) -> Response:

@@ -9,6 +9,7 @@ live in memory only: after a restart callers ask for a new one with their creden
 from __future__ import annotations
 
 import hmac
+import threading
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -56,6 +57,8 @@ class Authority:
             client.client_id: client for client in (store.api_clients() if store else ())
         }
         self._tokens: dict[str, Token] = {}
+        # Its own lock, not the platform's: a token is checked while an advance holds that.
+        self._lock = threading.Lock()
 
     def create_client(
         self,
@@ -86,8 +89,24 @@ class Authority:
         del self._clients[client_id]
         if self._store is not None:
             self._store.delete_client(client_id)
-        for value in [v for v, t in self._tokens.items() if t.client_id == client_id]:
-            del self._tokens[value]
+        with self._lock:
+            for value in [v for v, t in self._tokens.items() if t.client_id == client_id]:
+                del self._tokens[value]
+
+    def carry_over(self, old: Authority, client_ids: set[str]) -> None:
+        """Take these clients of `old`, with their live tokens (a platform reset keeps its
+        caller logged in)."""
+        for client_id in client_ids:
+            client = old._clients.get(client_id)
+            if client is None:
+                continue
+            self.create_client(
+                client.environment_id, client.role, client_id=client_id, secret=client.secret
+            )
+            with old._lock:
+                tokens = [t for t in old._tokens.values() if t.client_id == client_id]
+            with self._lock:
+                self._tokens.update((token.value, token) for token in tokens)
 
     def clients(self, environment_id: str) -> list[ApiClient]:
         return [c for c in self._clients.values() if c.environment_id == environment_id]
@@ -96,6 +115,10 @@ class Authority:
         client = self._clients.get(client_id)
         if client is None or not hmac.compare_digest(client.secret.encode(), secret.encode()):
             raise Unauthorized("invalid client credentials")
+        with self._lock:
+            return self._issue(client)
+
+    def _issue(self, client: ApiClient) -> Token:
         token = Token(
             value=self._ids.token(32),
             client_id=client.client_id,
@@ -110,12 +133,13 @@ class Authority:
         """The live token behind a bearer value, or Unauthorized."""
         if not value:
             raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
-        token = self._tokens.get(value)
+        with self._lock:
+            token = self._tokens.get(value)
+            if token is not None and self.clock.now() >= token.expires_at:
+                del self._tokens[value]
+                raise Unauthorized("the bearer token has expired; request a new one")
         if token is None:
             raise Unauthorized("the bearer token is not valid")
-        if self.clock.now() >= token.expires_at:
-            del self._tokens[value]
-            raise Unauthorized("the bearer token has expired; request a new one")
         return token
 
     @staticmethod

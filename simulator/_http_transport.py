@@ -31,6 +31,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from ._control import SIMULATED_LATENCY_HEADER
 from ._hosts import HostPolicy, HostRefused
 from ._models import Outcome
 from ._transport import OutgoingRequest, TransportResult, classify_status, redirect_error
@@ -108,6 +109,7 @@ class HttpTransport:
         verify_tls: bool = True,
         ca_bundle: str | None = None,
         connections_per_endpoint: int = 10,
+        simulated_latency: bool = False,
     ) -> None:
         if connect_timeout <= 0:
             raise ValueError("connect_timeout must be positive")
@@ -116,6 +118,9 @@ class HttpTransport:
         self.hosts = hosts if hosts is not None else HostPolicy()
         self.connect_timeout = connect_timeout
         self.max_body = max_body
+        #: Take the latency from the answer's `Sim-Latency` header (platform seconds) instead
+        #: of the real one: only under a virtual clock, where real time is not platform time.
+        self.simulated_latency = simulated_latency
         attrs = {"policy": self.hosts}
         http_conn = type("HTTPConnection", (_PolicyConnection,), attrs)
         https_conn = type("HTTPSConnection", (_PolicyHTTPSConnection,), attrs)
@@ -199,12 +204,16 @@ class HttpTransport:
         error = None
         if outcome is Outcome.REDIRECT:
             error = redirect_error(status, response.headers)
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        latency = time.perf_counter() - started
+        if self.simulated_latency:
+            latency = _simulated_latency(headers.get(_LATENCY_HEADER))
         return TransportResult(
             outcome,
             status_code=status,
-            headers={k.lower(): v for k, v in response.headers.items()},
+            headers=headers,
             body=body,
-            latency=time.perf_counter() - started,
+            latency=latency,
             error=error,
         )
 
@@ -230,6 +239,21 @@ class HttpTransport:
         if not _finished(response):
             response.close()  # unread data stays on the wire: never reuse this connection
         return b"".join(chunks)
+
+
+_LATENCY_HEADER = SIMULATED_LATENCY_HEADER.lower()
+
+
+def _simulated_latency(value: str | None) -> float:
+    """Platform seconds an answer took by its `Sim-Latency` header: 0 without one (a real
+    answer takes no virtual time), `inf` for one never given; unreadable values count as 0."""
+    if value is None:
+        return 0.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        return 0.0
+    return seconds if seconds >= 0 else 0.0
 
 
 def _finished(response: urllib3.BaseHTTPResponse) -> bool:

@@ -202,4 +202,6 @@ class AttemptRecord:
             "requestId": self.request_id,
             "error": self.error,
             **({"eventIds": list(self.event_ids)} if self.event_ids else {}),
+            # As the log keeps them: credentials are already redacted (LOG-REDACT).
+            **({"headers": dict(self.headers)} if self.headers else {}),
         }

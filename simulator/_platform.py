@@ -371,6 +371,21 @@ class Platform:
             self._emit(SubscriptionChanged(subscription, "updated", subscription.updated))
             return subscription
 
+    def set_secret(self, env_id: str, sub_id: str, secret: str) -> Subscription:
+        """Give a subscription a known signing secret (a real receiver is configured with
+        its secret before the subscription exists); later deliveries are signed with it."""
+        if not isinstance(secret, str) or not 8 <= len(secret) <= 256 or not secret.isprintable():
+            raise InvalidInput(
+                "secret must be 8 to 256 printable characters (the value is not shown)", "secret"
+            )
+        with self._lock, self.store.transaction():
+            subscription = self.store.subscription(self._env(env_id), sub_id)
+            subscription.secret = secret
+            subscription.updated = self.clock.now()
+            self.store.save_subscription(subscription)
+            self._emit(SubscriptionChanged(subscription, "updated", subscription.updated))
+            return subscription
+
     def disable_subscription(self, env_id: str, sub_id: str) -> Subscription:
         """What the seed's DELETE does: stop deliveries, keep the subscription."""
         with self._lock, self.store.transaction():

@@ -18,7 +18,7 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -26,11 +26,13 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from ._api import make_app
 from ._auth import ApiClient
 from ._clock import VirtualClock, WallClock, format_time
+from ._control import ControlHooks, ResetOrder
 from ._driver import DEFAULT_PER_ENDPOINT, DEFAULT_WORKERS, MAX_WORKERS, DeliveryPool, Driver
 from ._errors import HooksimError
 from ._hosts import HostPolicy
 from ._http_transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, HttpTransport
 from ._platform import Platform
+from ._reset import fresh_platform
 from ._settings import Settings
 from ._signals import AttemptFinished, Signal
 from ._sqlite_store import SqliteStore
@@ -156,6 +158,9 @@ class ServedPlatform:
             verify_tls=options.verify_tls,
             ca_bundle=options.ca_bundle,
             connections_per_endpoint=options.per_endpoint,
+            # Under the virtual clock a receiver may say how long its answer took in platform
+            # time (the control contract's `simulated-latency`); a real answer takes none.
+            simulated_latency=virtual,
         )
         self.store: Store | None = None
         try:
@@ -196,7 +201,22 @@ class ServedPlatform:
                 self.client.client_id,
                 options.db,
             )
+        self._listeners: list[Callable[[Signal], None]] = []
+        self.control = ControlHooks(simulated_latency=virtual)
+        if not virtual:
+            self.control.why_no_reset = (
+                "it follows the wall clock; start it with --clock virtual to drive it"
+            )
+        elif options.db is not None:
+            self.control.why_no_reset = (
+                f"its state is kept in {options.db}, which a reset would wipe; start it "
+                "without --db to drive it"
+            )
+        else:
+            self.control.reset = self._reset
         self.app = (app_factory or make_app)(self.platform)
+        if hasattr(self.app, "control"):
+            self.app.control = self.control
         self.driver: Driver | None = None
         if not virtual:
             self.driver = Driver(
@@ -228,6 +248,26 @@ class ServedPlatform:
         )
         self.secret_generated = client.client_id not in existing and not options.client_secret
         return client
+
+    def _reset(self, order: ResetOrder) -> tuple[Platform, dict[str, ApiClient]]:
+        """`POST /_sim/reset`: a new platform in place of the old one (whose pending work is
+        dropped), on a clock at `order.start`, with the environment asked for, the caller's
+        client and the one the banner shows, and a fresh client per role."""
+        old = self.platform
+        with old.lock:
+            if order.seed is None and self.options.seed is not None:
+                order = replace(order, seed=self.options.seed)
+            platform, clients = fresh_platform(
+                order, transport=self.transport, token_clock=old.auth.clock
+            )
+            environment = platform.environment(order.environment_id)
+            platform.auth.carry_over(old.auth, {order.caller_client_id, self.client.client_id})
+            for listener in self._listeners:
+                platform.add_listener(listener)
+            self.platform = platform
+            if environment.id == self.environment.id:
+                self.environment = environment
+            return platform, clients
 
     def _bind(self) -> BaseWSGIServer:
         options = self.options
@@ -353,6 +393,7 @@ class ServedPlatform:
                     out.flush()
 
         self.platform.add_listener(listener)
+        self._listeners.append(listener)  # a reset hands it to the new platform
         return listener
 
 

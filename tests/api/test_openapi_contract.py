@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hooksim.contracts import DEFAULT_SIGNATURE_HEADER, load_openapi, openapi_text
+import yaml
+from hooksim.contracts import (
+    DEFAULT_SIGNATURE_HEADER,
+    control_text,
+    load_control,
+    load_openapi,
+    openapi_text,
+)
 from hooksim.simulator import EVENT_TYPES, ROLES, Platform, make_app
 from hooksim.simulator._validation import _ALWAYS_RESERVED, MAX_HEADERS, MAX_RETRIES_LIMIT
 from jsonschema import Draft202012Validator
@@ -76,7 +84,7 @@ def test_the_document_is_valid_openapi_3_1() -> None:
 
 def test_every_operation_has_an_id_responses_and_error_schemas() -> None:
     ids = [operation["operationId"] for _, _, operation in _operations()]
-    assert len(ids) == len(set(ids)) == 22
+    assert len(ids) == len(set(ids)) == 27
     for path, method, operation in _operations():
         responses = operation["responses"]
         assert any(code.startswith("2") for code in responses), (method, path)
@@ -184,7 +192,24 @@ def test_links_chain_subscribe_to_every_operation_on_a_subscription() -> None:
         }
 
 
-def test_served_document_is_the_file() -> None:
+def test_served_document_is_the_api_and_the_control_contract_merged() -> None:
     platform = Platform()
-    response = Client(make_app(platform)).get("/openapi.yaml")
-    assert response.get_data(as_text=True) == openapi_text()
+    served = yaml.safe_load(Client(make_app(platform)).get("/openapi.yaml").get_data())
+    api, control = yaml.safe_load(openapi_text()), load_control()
+    assert served == load_openapi()
+    assert set(served["paths"]) == set(api["paths"]) | set(control["paths"])
+    assert set(served["components"]["schemas"]) == set(api["components"]["schemas"]) | set(
+        control["components"]["schemas"]
+    )
+    # Every reference resolves inside the one served document.
+    refs = re.findall(r"\$ref': '([^']*)'", repr(served))
+    assert refs and all(ref.startswith("#/components/") for ref in refs)
+
+
+def test_the_control_contract_is_valid_openapi_on_its_own(tmp_path: Path) -> None:
+    # As an implementer gets it: control.yaml beside openapi.yaml, which it refers to.
+    for name, text in (("openapi.yaml", openapi_text()), ("control.yaml", control_text())):
+        (tmp_path / name).write_text(text)
+    spec = yaml.safe_load((tmp_path / "control.yaml").read_text())
+    validate(spec, base_uri=(tmp_path / "control.yaml").as_uri())
+    assert all(path.startswith("/_sim") for path in spec["paths"])
