@@ -192,11 +192,16 @@ def test_delivery_states_and_duplicates(
         "retries-exhausted",
     )
     assert states[down["id"]]["attempts"] == 2
-    copies = api.data("POST", "/_sim/duplicates", json={"eventId": event, "subscriptionId": ok["id"]})
+    copies = api.data(
+        "POST", "/_sim/duplicates", json={"eventId": event, "subscriptionId": ok["id"]}
+    )
     assert [(row["kind"], row["outcome"]) for row in copies] == [("duplicate", "success")]
     assert [r.path for r in good.requests] == ["/ok", "/ok"]
-    assert good.requests[0].body == good.requests[1].body.replace(  # same event, new request id
-        good.requests[1].body[14:50], good.requests[0].body[14:50]
+    assert (
+        good.requests[0].body
+        == good.requests[1].body.replace(  # same event, new request id
+            good.requests[1].body[14:50], good.requests[0].body[14:50]
+        )
     )
     missing = api.call("POST", "/_sim/duplicates", json={"eventId": "nope"})
     assert missing.status_code == 404
