@@ -19,7 +19,12 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/hooksim serve
 
+# node runs the seed's node.js verification over the signing vectors (tests/contracts): Debian's
+# nodejs package, installed when missing; without it those tests fail, they never skip.
 test: $(STAMP)
+	@command -v node >/dev/null 2>&1 || command -v nodejs >/dev/null 2>&1 || \
+		{ SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		  $$SUDO apt-get update && $$SUDO apt-get install -y nodejs; }
 	$(BIN)/ruff check hooksim simulator contracts scenarios reports tests bench
 	$(BIN)/mypy hooksim simulator contracts scenarios reports
 	$(BIN)/python -m pytest -n 2
