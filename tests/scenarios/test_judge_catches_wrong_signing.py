@@ -22,6 +22,8 @@ import pytest
 from hooksim.scenarios import library_files, load_all, run_scenario
 from hooksim.scenarios._delivery_check import DESCRIPTION
 
+from .conftest import run_text
+
 pytestmark = pytest.mark.clause("SIGN-HMAC", "SIGN-RAW-BYTES")
 
 # Every library scenario but the burst of 5,000 events (it would only repeat the others).
@@ -96,3 +98,24 @@ def test_a_platform_that_signs_wrongly_fails_the_library(
         failed += not result.passed
     assert judged >= 25
     assert failed == judged  # every scenario that delivered anything fails
+
+
+def test_forged_requests_are_not_the_platforms_and_are_not_judged() -> None:
+    result = run_text(
+        """
+        name: forged
+        receivers:
+          shop: {reject_bad_signatures: true}
+        subscriptions:
+          main: {receiver: shop, types: [card-completed]}
+        steps:
+          - publish: {type: card-completed, id: real}
+          - forge: {receiver: shop, subscription: main, event: real, signature: invalid}
+          - forge: {receiver: shop, subscription: main, signature: missing}
+        expect:
+          - receiver: {name: shop, received: 3, rejected: 2}
+        """
+    )
+    verdict = _judge_result(result)
+    assert verdict.passed and verdict.actual == {"requests judged": 1, "violations": 0}
+    assert result.passed
