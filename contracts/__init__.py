@@ -11,3 +11,18 @@ __all__ += ["CLAUSES", "Clause", "load_clauses"]
 from ._payload import PAYLOAD_SCHEMA_FILE, payload_schema, validate_payload  # noqa: E402
 
 __all__ += ["PAYLOAD_SCHEMA_FILE", "payload_schema", "validate_payload"]
+from ._signing_vectors import (  # noqa: E402
+    SIGNING_VECTORS_FILE,
+    SIGNING_VECTORS_SCHEMA_FILE,
+    SigningVector,
+    SigningVectors,
+    load_signing_vectors,
+)
+
+__all__ += [
+    "SIGNING_VECTORS_FILE",
+    "SIGNING_VECTORS_SCHEMA_FILE",
+    "SigningVector",
+    "SigningVectors",
+    "load_signing_vectors",
+]

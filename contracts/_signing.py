@@ -25,13 +25,15 @@ def sign(secret: str | bytes, body: str | bytes) -> str:
 
 
 def verify(secret: str | bytes, body: str | bytes, signature: str | bytes | None) -> bool:
-    """True when `signature` was made over exactly these bytes with this secret.
+    """True when `signature` is exactly `sign(secret, body)`: 64 lowercase hex digits.
 
     Pass the raw request body, never a re-serialised copy of its JSON: any change of
-    whitespace, key order or escaping changes the signature.
+    whitespace, key order or escaping changes the signature. The header value is compared as
+    given, in constant time: upper-case hex, a `sha256=` prefix, surrounding blanks or another
+    length fail (SIGN-TIMING-SAFE; `contracts/signing-vectors.json` has a case of each). HTTP
+    servers strip the blanks around a header value before it reaches your code.
     """
     if not signature:
         return False
     expected = sign(secret, body).encode("ascii")
-    given = _as_bytes(signature).strip().lower()
-    return hmac.compare_digest(expected, given)
+    return hmac.compare_digest(expected, _as_bytes(signature))

@@ -1,6 +1,7 @@
 """`hooksim check-receiver`: grade a running webhook receiver over real HTTP.
 
-Exit statuses: 0 every check passed, 1 a check failed, 2 bad input or an unreachable receiver.
+Exit statuses: 0 every check passed, 1 a check failed, 2 bad input, an unreachable receiver or
+an effects probe that cannot be used.
 """
 
 from __future__ import annotations
@@ -87,6 +88,15 @@ def _check_output_paths(report: Path | None, json_file: Path | None) -> None:
     help="The signature header, if the platform is configured with another.",
 )
 @click.option(
+    "--effects-url",
+    metavar="URL",
+    help=(
+        "The receiver's effects probe: a GET answering "
+        '{"effects": {"<data.id>": <times acted on>}}. Enables idempotent-effects and '
+        "no-effects-when-rejected."
+    ),
+)
+@click.option(
     "--batched",
     is_flag=True,
     help="The subscription batches events: also check that a signed batch gets a 2xx.",
@@ -100,14 +110,17 @@ def check_receiver(
     report: Path | None,
     json_file: Path | None,
     signature_header: str,
+    effects_url: str | None,
     batched: bool,
 ) -> None:
     """Send signed deliveries to the receiver at URL and grade how it answers.
 
     Every delivery is signed as the platform signs it (HMAC-SHA256 of the raw body, lowercase
-    hex). Redirects are never followed. The secret is never printed or written.
+    hex). Redirects are never followed. The secret is never printed or written. With
+    --effects-url the probe is read before the first delivery (exit 2 if it cannot be used)
+    and after the last.
     """
-    from hooksim._kit import ReceiverUnreachable
+    from hooksim._kit import EffectsProbeError, ReceiverUnreachable
     from hooksim._kit import check_receiver as run_checks
     from hooksim._kit._output import print_result, write_json
     from hooksim._kit._report import write_report
@@ -124,8 +137,9 @@ def check_receiver(
             timeout=timeout,
             signature_header=signature_header,
             batched=batched,
+            effects_url=effects_url,
         )
-    except ReceiverUnreachable as exc:
+    except (ReceiverUnreachable, EffectsProbeError) as exc:
         raise _BadInput(exc.message) from None
     except InvalidInput as exc:
         raise _BadInput(exc.message) from None

@@ -10,6 +10,15 @@ from hooksim.simulator import format_duration, parse_duration
 
 from ._discovery import ScenarioFile, discover, keyword_filter, library_files, load_all
 from ._errors import Problem, ScenarioError, ScenarioInputError, StepFailed
+from ._judge import (
+    DeliveryJudge,
+    SeenRequest,
+    SubscriptionFacts,
+    Verdict,
+    Violation,
+    facts_from_answer,
+    receiver_for_url,
+)
 from ._loader import RECEIVER_BASE_URL, load_scenario, load_text
 from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec
 from ._receivers import Received, ScenarioReceiver
@@ -35,6 +44,7 @@ __all__ = [
     "RECEIVER_BASE_URL",
     "AttemptRow",
     "Consumer",
+    "DeliveryJudge",
     "Expectation",
     "ExpectationResult",
     "Phase",
@@ -54,12 +64,17 @@ __all__ = [
     "ScenarioReceiver",
     "ScenarioResult",
     "ScenarioStarted",
+    "SeenRequest",
     "SourceSpan",
     "StatusChange",
     "Step",
     "StepFailed",
+    "SubscriptionFacts",
     "SubscriptionSpec",
+    "Verdict",
+    "Violation",
     "discover",
+    "facts_from_answer",
     "format_duration",
     "keyword_filter",
     "library_files",
@@ -67,6 +82,7 @@ __all__ = [
     "load_scenario",
     "load_text",
     "parse_duration",
+    "receiver_for_url",
     "run_scenario",
     "schema",
 ]

@@ -5,6 +5,7 @@ JSON envelope), in process and without a network."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,8 @@ class ApiGateway:
         self.environment_id = environment_id
         self.client = Client(make_app(platform))
         self._tokens: dict[str, str] = {}
+        #: Told every answer, in order (the delivery judge learns subscriptions from them).
+        self.observers: list[Callable[[ApiResponse], None]] = []
 
     def token_for(self, role: str) -> str:
         """A bearer token of `role` for this environment, minted once."""
@@ -88,13 +91,16 @@ class ApiGateway:
             parsed: Any = json.loads(data) if data else None
         except ValueError:
             parsed = data.decode("utf-8", "replace")
-        return ApiResponse(
+        answer = ApiResponse(
             method,
             path,
             response.status_code,
             {k.lower(): v for k, v in response.headers.items()},
             parsed,
         )
+        for observer in self.observers:
+            observer(answer)
+        return answer
 
     def download(self, url: str) -> tuple[int, str]:
         """GET a URL the API handed out (batched analytics files are served by the app)."""

@@ -15,6 +15,7 @@ from typing import Protocol
 from hooksim.simulator import AttemptRecord, HooksimError
 
 from ._context import RunContext
+from ._delivery_check import DeliveryWatch
 from ._errors import StepFailed
 from ._expectations import check
 from ._model import Scenario
@@ -50,11 +51,16 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None) -> ScenarioResu
     ctx = RunContext(scenario, effective)
     error: str | None = None
     try:
+        # Every request the platform sends is judged against the contract too, by code
+        # independent of the platform's (`_judge.py`): one more result per scenario.
+        watch = DeliveryWatch(ctx)
         _setup(ctx)
         for step in scenario.steps:
             run_step(ctx, step, check)
+            watch.after_step()
         for expectation in scenario.expectations:
             check(ctx, expectation)
+        ctx.results.append(watch.verdict())
     except StepFailed as exc:
         error = str(exc)
     except HooksimError as exc:

@@ -6,13 +6,13 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from hooksim.contracts import DEFAULT_SIGNATURE_HEADER
 from hooksim.simulator import InvalidInput
 
 from ._checks import CHECKS
-from ._client import HttpSender, Sender, WsgiSender
+from ._client import HttpSender, Sender, WsgiSender, validate_url
+from ._effects import EffectsProbeError, fetch_effects
 from ._grade import CountEffects, Session, grade
 from ._payloads import Payloads
 from ._results import KitResult
@@ -25,22 +25,6 @@ RESERVED_HEADERS = frozenset(
     {"content-type", "user-agent", "content-length", "host", "transfer-encoding", "connection"}
 )
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-
-
-def validate_url(url: str) -> str:
-    """The URL if it is an absolute http(s) URL with a host; InvalidInput otherwise."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
-        raise InvalidInput(f"bad receiver URL {url!r}: {exc}", field="url") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(
-            f"bad receiver URL {url!r}: expected http:// or https:// and a host", field="url"
-        )
-    if any(ch.isspace() for ch in url):
-        raise InvalidInput(f"bad receiver URL {url!r}: contains whitespace", field="url")
-    return url
 
 
 def _validate_headers(headers: Mapping[str, str] | None, signature_header: str) -> dict[str, str]:
@@ -73,6 +57,13 @@ def _sender(target: Any, timeout: float, path: str) -> Sender:
     )
 
 
+def _probe_reader(url: str, timeout: float) -> CountEffects:
+    def read() -> dict[str, int]:
+        return fetch_effects(url, timeout=timeout)
+
+    return read
+
+
 def check_receiver(
     target: str | Callable[..., Any],
     *,
@@ -86,6 +77,7 @@ def check_receiver(
     environment_id: str | None = None,
     webhook_id: str | None = None,
     batched: bool = False,
+    effects_url: str | None = None,
 ) -> KitResult:
     """Grade a webhook receiver: send it signed deliveries and judge every answer.
 
@@ -94,10 +86,12 @@ def check_receiver(
     with; `method`, `headers` (custom subscription headers) and `timeout` are the
     subscription's. `count_effects`, when given, returns how many side effects the receiver
     has performed per `data.id` (for example `lambda: dict(db_counts)`); it enables the
-    `idempotent-effects` and `no-effects-when-rejected` checks. `batched=True` (the
-    subscription batches events) enables `handles-batched`.
+    `idempotent-effects` and `no-effects-when-rejected` checks. `effects_url` does the same
+    for a receiver over HTTP: the URL of its effects probe (`fetch_effects`). `batched=True`
+    (the subscription batches events) enables `handles-batched`.
 
-    Raises `ReceiverUnreachable` when the first request never reaches the receiver, and
+    Raises `ReceiverUnreachable` when the first request never reaches the receiver,
+    `EffectsProbeError` when the effects probe cannot be used before anything is sent, and
     `InvalidInput` for bad arguments. Call `.assert_passed()` on the result in a test.
 
     Example::
@@ -118,6 +112,13 @@ def check_receiver(
         raise InvalidInput(f"timeout must be a positive number of seconds, not {timeout!r}")
     if count_effects is not None and not callable(count_effects):
         raise InvalidInput("count_effects must be a callable or None", field="count_effects")
+    if effects_url is not None:
+        if count_effects is not None:
+            raise InvalidInput("give count_effects or effects_url, not both", field="effects_url")
+        if not isinstance(effects_url, str):
+            raise InvalidInput("effects_url must be a URL", field="effects_url")
+        validate_url(effects_url, what="effects probe URL")
+        count_effects = _probe_reader(effects_url, float(timeout))
     if not isinstance(signature_header, str) or not _TOKEN.match(signature_header):
         raise InvalidInput(f"bad signature header name {signature_header!r}")
     custom = _validate_headers(headers, signature_header)
@@ -136,5 +137,9 @@ def check_receiver(
         )
         wanted = {"handles-batched"} if batched else set()
         return grade(session, [c for c in CHECKS if not c.opt_in or c.id in wanted])
+    except EffectsProbeError as exc:
+        if secret not in exc.message:
+            raise
+        raise EffectsProbeError(exc.message.replace(secret, "[secret]"), exc.kind) from None
     finally:
         sender.close()

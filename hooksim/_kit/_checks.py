@@ -316,7 +316,8 @@ def _effects(s: Session) -> tuple[dict[str, int], Verdict | None]:
     if s.count_effects is None:
         return {}, Verdict(
             "skip",
-            "needs a count_effects callback (Python helper: check_receiver(count_effects=...))",
+            "needs the receiver's effect counts: --effects-url URL (an effects probe), or "
+            "check_receiver(count_effects=...) in Python",
         )
     after = s.read_effects()
     if s.effects_before is None or after is None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from hooksim.simulator import InProcessTransport, OutgoingRequest
+from hooksim.simulator import InProcessTransport, InvalidInput, OutgoingRequest
 from hooksim.simulator import Outcome as _Outcome
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ __all__ = [
     "HttpSender",
     "Sender",
     "WsgiSender",
+    "connect_error",
+    "validate_url",
 ]
 
 #: Bytes of a response body the kit keeps (the rest is read and dropped, or the connection
@@ -101,7 +103,7 @@ class Sender(Protocol):
     def close(self) -> None: ...
 
 
-def _connect_error(exc: BaseException, host: str) -> tuple[str, str]:
+def connect_error(exc: BaseException, host: str) -> tuple[str, str]:
     import urllib3.exceptions as ux
 
     if isinstance(exc, ux.NameResolutionError):
@@ -114,6 +116,22 @@ def _connect_error(exc: BaseException, host: str) -> tuple[str, str]:
             return "refused", "connection refused"
         return "connect-failed", f"could not connect: {cause or exc}"
     return "connect-timeout", "could not connect within the timeout"
+
+
+def validate_url(url: str, what: str = "receiver URL") -> str:
+    """The URL if it is an absolute http(s) URL with a host; InvalidInput naming `what`."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise InvalidInput(f"bad {what} {url!r}: {exc}", field="url") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(
+            f"bad {what} {url!r}: expected http:// or https:// and a host", field="url"
+        )
+    if any(ch.isspace() for ch in url):
+        raise InvalidInput(f"bad {what} {url!r}: contains whitespace", field="url")
+    return url
 
 
 class HttpSender:
@@ -155,7 +173,7 @@ class HttpSender:
         except ux.SSLError as exc:
             return failed("tls", f"TLS handshake failed: {exc}")
         except ux.ConnectTimeoutError as exc:  # NewConnectionError and DNS errors included
-            kind, note = _connect_error(exc, self.host)
+            kind, note = connect_error(exc, self.host)
             return failed(kind, note)
         except ux.ReadTimeoutError:
             return failed("timeout", f"no answer within {self.timeout:g} s")

@@ -183,16 +183,26 @@ class Session:
         return replace(exchange, response_headers=headers, response_body=body)
 
     # effects ------------------------------------------------------------------------
-    def read_effects(self) -> dict[str, int] | None:
-        """The receiver's effect counts now, or None (with `effects_error`) if unavailable."""
+    def read_effects(self, *, first: bool = False) -> dict[str, int] | None:
+        """The receiver's effect counts now, or None (with `effects_error`) if unavailable.
+
+        A `KitError` on the `first` read (before anything is sent: an effects probe that
+        cannot be used) is raised, so the run stops there, like an unreachable receiver; later
+        it fails the checks that need the counts, with its message.
+        """
         if self.count_effects is None:
             return None
         try:
             counts = self.count_effects()
             return {str(key): int(value) for key, value in dict(counts).items()}
+        except KitError as exc:
+            if first:
+                raise
+            reason = f"after the deliveries, {exc.message}"
         except Exception as exc:
-            self.effects_error = f"count_effects() failed: {type(exc).__name__}: {exc}"
-            return None
+            reason = f"count_effects() failed: {type(exc).__name__}: {exc}"
+        self.effects_error = reason.replace(self._secret, "[secret]")
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +223,7 @@ def _unreachable_message(exchange: Exchange, target: str) -> str:
 
 def grade(session: Session, checks: Sequence[CheckSpec]) -> KitResult:
     """Probe the receiver with one valid delivery, then run every check in order."""
-    session.effects_before = session.read_effects()
+    session.effects_before = session.read_effects(first=True)
     probe = session.send(session.event("valid signature (first request)", "card-published"))
     if probe.error in UNREACHABLE:
         raise ReceiverUnreachable(

@@ -193,8 +193,9 @@ def hooksim_check_receiver() -> Callable[..., KitResult]:
     `hooksim_check_receiver(app_or_url, secret=..., count_effects=None, **options)` returns a
     `KitResult`; `.assert_passed()` fails with every failed check and its evidence. Give
     `count_effects` (a callable returning `{data.id: times acted}`) to check idempotent
-    effects too. Options are `hooksim.check_receiver`'s (`method`, `headers`, `timeout`,
-    `path`, `signature_header`).
+    effects too (or `effects_url`, a receiver's effects probe over HTTP). Options are
+    `hooksim.check_receiver`'s (`method`, `headers`, `timeout`, `path`, `signature_header`,
+    `effects_url`).
 
     Example::
 

@@ -174,3 +174,16 @@ def test_what_the_seed_is_definite_about_is_checked(path: str, value: Any, words
 def test_a_body_that_is_not_json_is_a_value_error() -> None:
     with pytest.raises(ValueError):
         validate_payload(b"not json")
+
+
+@pytest.mark.clause("BATCHING")
+def test_a_batched_body_holds_a_list_of_events() -> None:
+    batched = {**copy.deepcopy(SEED_EXAMPLE), "isBatched": True}
+    batched["data"] = [SEED_EXAMPLE["data"], {**SEED_EXAMPLE["data"], "id": "other"}]
+    validate_payload(batched)
+    with pytest.raises(jsonschema.ValidationError, match="is not of type 'object'"):
+        validate_payload({**batched, "isBatched": False})
+    with pytest.raises(jsonschema.ValidationError, match="is not of type 'array'"):
+        validate_payload({**SEED_EXAMPLE, "isBatched": True})
+    with pytest.raises(jsonschema.ValidationError):
+        validate_payload({**batched, "data": []})

@@ -44,9 +44,10 @@ def test_verify_accepts_the_signature_and_rejects_everything_else() -> None:
     assert not verify(SECRET, BODY, "")
     assert not verify(SECRET, BODY, None)
     assert not verify(SECRET, BODY, "sha256=" + signature)
-    # The same digest in upper case or with the whitespace of a header value still verifies.
-    assert verify(SECRET, BODY, signature.upper())
-    assert verify(SECRET, BODY, f" {signature} ")
+    # The contract pins the exact form: the same digest in upper case or between blanks fails.
+    assert not verify(SECRET, BODY, signature.upper())
+    assert not verify(SECRET, BODY, f" {signature} ")
+    assert not verify(SECRET, BODY, f"{signature}\n")
 
 
 @pytest.mark.clause("SIGN-RAW-BYTES")

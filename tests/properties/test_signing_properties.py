@@ -21,7 +21,12 @@ def test_verify_accepts_what_sign_made(secret: str | bytes, body: bytes) -> None
     signature = sign(secret, body)
     assert len(signature) == 64 and signature == signature.lower()
     assert verify(secret, body, signature)
-    assert verify(secret, body, f"  {signature.upper()}\n")  # either case, whitespace ignored
+    assert verify(secret, body, signature.encode("ascii"))
+    # Exactly that form: not upper case (when the digest has a letter), not between blanks.
+    if signature != signature.upper():
+        assert not verify(secret, body, signature.upper())
+    assert not verify(secret, body, f" {signature}")
+    assert not verify(secret, body, f"{signature}\n")
 
 
 @PURE

@@ -7,7 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hooksim.scenarios import ScenarioResult, load_scenario, load_text, run_scenario
+from hooksim.scenarios import (
+    ExpectationResult,
+    ScenarioResult,
+    load_scenario,
+    load_text,
+    run_scenario,
+)
+from hooksim.scenarios._delivery_check import DESCRIPTION as JUDGE
 
 
 def scenario_text(body: str) -> str:
@@ -17,6 +24,13 @@ def scenario_text(body: str) -> str:
 def run_text(body: str, *, seed: int | None = None) -> ScenarioResult:
     """Load and run a scenario written inline (dedented)."""
     return run_scenario(load_text(scenario_text(body), "inline.yaml"), seed=seed)
+
+
+def written(result: ScenarioResult) -> list[ExpectationResult]:
+    """The results of the expectations the scenario wrote: every result but the delivery
+    judge's verdict, which the runner adds last to every scenario."""
+    assert result.expectations[-1].description == JUDGE, "the judge's verdict comes last"
+    return result.expectations[:-1]
 
 
 def failed(result: ScenarioResult) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from hooksim.scenarios import ExpectationResult
 
-from .conftest import run_text
+from .conftest import run_text, written
 
 WORLD = """
 name: world
@@ -38,7 +38,7 @@ def check(expectation: str) -> ExpectationResult:
     body = "\n".join("  " + line for line in expectation.strip("\n").splitlines())
     result = run_text(WORLD.replace("{expect}", body))
     assert result.error is None, result.error
-    (outcome,) = result.expectations
+    (outcome,) = written(result)
     assert result.status == ("passed" if outcome.passed else "failed")
     return outcome
 
@@ -157,7 +157,7 @@ def test_a_failure_points_at_its_own_yaml_lines() -> None:
         """
     )
     assert result.status == "failed"
-    first, second, third = result.expectations
+    first, second, third = written(result)
     assert (first.passed, second.passed, third.passed) == (False, True, False)
     assert first.source is not None and third.source is not None
     assert (first.source.file, first.source.line, first.source.end_line) == ("inline.yaml", 9, 11)
@@ -189,7 +189,7 @@ def test_expectations_run_when_they_are_written() -> None:
               - attempts: {event: e, count: 3}
         """
     )
-    assert [(e.t, e.passed) for e in result.expectations] == [(20.0, True), (40.0, True)]
+    assert [(e.t, e.passed) for e in written(result)] == [(20.0, True), (40.0, True)]
 
 
 def test_an_expectation_about_a_subscription_that_was_refused_fails_in_place() -> None:
@@ -205,7 +205,7 @@ def test_an_expectation_about_a_subscription_that_was_refused_fails_in_place() -
     )
     assert result.status == "failed"
     assert result.error is None
-    ok, refused = result.expectations
+    ok, refused = written(result)
     assert ok.passed and not refused.passed
     assert refused.message == (
         "subscription 'bad' was never created (did its subscribe step fail?)"
