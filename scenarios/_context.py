@@ -1,5 +1,6 @@
-"""The state of one scenario while it runs: its platform, environment, receivers, and the
-names the scenario gave to subscriptions, events, responses and downloads."""
+"""The state of one scenario while it runs: the platform under test (a `Backend`, in process
+or a target), its receivers, and the names the scenario gave to subscriptions, events,
+responses and downloads."""
 
 from __future__ import annotations
 
@@ -7,27 +8,17 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from hooksim.simulator import (
-    ClockAdvanced,
-    EventPublished,
-    InProcessTransport,
-    Platform,
-    Settings,
-    Signal,
-    SubscriptionChanged,
-    VirtualClock,
-)
+from hooksim.simulator import Settings, format_duration
 
+from ._backend import Backend, BackendHooks, Session
 from ._errors import StepFailed
 from ._gateway import ApiGateway, ApiResponse
-from ._loader import receiver_url
+from ._loader import RECEIVER_BASE_URL
 from ._model import Scenario
 from ._receivers import ScenarioReceiver
 from ._results import ExpectationResult, SourceSpan
 
 __all__ = ["RunContext", "StatusEntry"]
-
-_STATUS_AFTER = {"created": "active", "enabled": "active", "disabled": "disabled"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,35 +30,29 @@ class StatusEntry:
 
 
 class RunContext:
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(self, scenario: Scenario, seed: int, session: Session) -> None:
         self.scenario = scenario
         self.seed = seed
         self.settings = Settings(**scenario.settings)
-        self.transport = InProcessTransport()
-        self.clock = VirtualClock()
-        self.platform = Platform(
-            clock=self.clock,
-            settings=self.settings,
-            transport=self.transport,
-            seed=seed,
-            # Tokens live on a clock of their own that stands still: simulated hours never
-            # log the scenario out, and a run stays the same from one machine to the next.
-            token_clock=VirtualClock(),
-        )
-        self.start = self.clock.now()
-        self.environment_id = self.platform.create_environment(settings=self.settings).id
-        self.platform.add_listener(self._on_signal)
-        self._api: ApiGateway | None = None
-        self.receivers: dict[str, ScenarioReceiver] = {}
-        for name, spec in scenario.receivers.items():
-            receiver = ScenarioReceiver(
+        self.receivers: dict[str, ScenarioReceiver] = {
+            name: ScenarioReceiver(
                 spec,
                 now=self.now,
                 rng=random.Random(f"{seed}:{name}"),
                 signature_header=self.settings.signature_header,
             )
-            self.receivers[name] = receiver
-            self.transport.mount(receiver_url(name), receiver)
+            for name, spec in scenario.receivers.items()
+        }
+        self.history: list[StatusEntry] = []
+        self.clock_advances: list[tuple[float, float]] = []
+        self.backend: Backend = session.open(
+            seed=seed,
+            settings=self.settings,
+            receivers=self.receivers,
+            hooks=BackendHooks(self._status_changed, self._clock_advanced),
+        )
+        self.start = self.backend.start
+        self.environment_id = self.backend.environment_id
         self.subscriptions: dict[str, str] = {}  # scenario name -> subscription id
         self.subscription_names: dict[str, str] = {}  # id -> scenario name
         self.subscription_receivers: dict[str, str | None] = {}  # id -> receiver name
@@ -79,29 +64,43 @@ class RunContext:
         self.downloads: dict[str, list[dict[str, Any]]] = {}
         self.credentials: dict[str, tuple[str, str]] = {}
         self.tokens: dict[str, str] = {}
-        self.history: list[StatusEntry] = []
-        self.clock_advances: list[tuple[float, float]] = []
         self.results: list[ExpectationResult] = []
+        self.api.observers.append(self._learn_secret)
 
     # time --------------------------------------------------------------------------
     def now(self) -> float:
         """Virtual seconds since the scenario started."""
-        return self.clock.now() - self.start
+        backend = getattr(self, "backend", None)
+        return backend.now() - self.start if backend is not None else 0.0
 
     def advance_to(self, t: float, span: SourceSpan) -> None:
         now = self.now()
         if t < now - 1e-9:
             raise StepFailed(
-                f"{span.label()}: cannot go back to {t:g} s: the clock is already at {now:g} s"
+                f"{span.label()}: cannot go back to {format_duration(t)}: the clock is "
+                f"already at {format_duration(now)}"
             )
-        self.platform.advance(t - now)
+        self.backend.advance(t - now)
 
     # the API -----------------------------------------------------------------------
     @property
     def api(self) -> ApiGateway:
-        if self._api is None:
-            self._api = ApiGateway(self.platform, self.environment_id)
-        return self._api
+        return self.backend.api
+
+    def receiver_url(self, name: str, path: str = "") -> str:
+        return self.backend.receiver_url(name, path)
+
+    def rewrite_urls(self, value: Any) -> Any:
+        """A scenario writes receivers' URLs as `https://receivers.hooksim.test/NAME`; the
+        platform under test is given where they really are."""
+        if isinstance(value, dict):
+            return {k: self.rewrite_urls(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.rewrite_urls(v) for v in value]
+        if isinstance(value, str) and value.startswith(RECEIVER_BASE_URL):
+            name, _, path = value[len(RECEIVER_BASE_URL) :].partition("/")
+            return self.receiver_url(name, "/" + path if path else "")
+        return value
 
     # names -------------------------------------------------------------------------
     def subscription_id(self, name: str, span: SourceSpan | None = None) -> str:
@@ -140,23 +139,23 @@ class RunContext:
             ids.update(dict.fromkeys(self.events(ref)))
         return list(ids)
 
-    # signals -----------------------------------------------------------------------
-    def _on_signal(self, signal: Signal) -> None:
-        if isinstance(signal, EventPublished):
-            self.event_types[signal.event.id] = signal.event.type
-        elif isinstance(signal, SubscriptionChanged):
-            if signal.change == "deleted":
-                status, reason = "deleted", None
-            elif signal.change in _STATUS_AFTER:
-                status = _STATUS_AFTER[signal.change]
-                reason = signal.reason if status == "disabled" else None
-            else:
-                return
-            self.history.append(
-                StatusEntry(signal.time - self.start, signal.subscription.id, status, reason)
-            )
-        elif isinstance(signal, ClockAdvanced):
-            self.clock_advances.append((signal.start - self.start, signal.end - self.start))
+    def _learn_secret(self, response: ApiResponse) -> None:
+        """A subscription's secret as the API last showed it (it can be given a known one):
+        its receiver verifies with that, like a receiver configured from the API would."""
+        data = response.body.get("data") if isinstance(response.body, dict) else None
+        if not (200 <= response.status < 300 and isinstance(data, dict)):
+            return
+        sub_id, secret = str(data.get("id")), data.get("secret")
+        if sub_id in self.subscription_receivers and isinstance(secret, str):
+            self.secrets[sub_id] = secret
+            self.attach(sub_id, self.subscription_receivers[sub_id])
+
+    # what the backend tells -----------------------------------------------------------
+    def _status_changed(self, t: float, sub_id: str, status: str, reason: str | None) -> None:
+        self.history.append(StatusEntry(t - self.start, sub_id, status, reason))
+
+    def _clock_advanced(self, start: float, end: float) -> None:
+        self.clock_advances.append((start - self.start, end - self.start))
 
     def status_at(self, sub_id: str, t: float) -> tuple[str, str | None] | None:
         """A subscription's status and reason at virtual time `t` (None: not yet created)."""

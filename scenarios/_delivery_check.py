@@ -12,7 +12,6 @@ from __future__ import annotations
 from ._context import RunContext
 from ._gateway import ApiResponse
 from ._judge import DeliveryJudge, SeenRequest, Verdict
-from ._loader import receiver_url
 from ._results import ExpectationResult
 
 __all__ = ["DESCRIPTION", "DeliveryWatch", "verdict_result"]
@@ -28,7 +27,7 @@ class DeliveryWatch:
         self.judge = DeliveryJudge(
             signature_header=ctx.settings.signature_header,
             environment_id=ctx.environment_id,
-            receivers={name: receiver_url(name) for name in ctx.receivers},
+            receivers={name: ctx.receiver_url(name) for name in ctx.receivers},
         )
         self._published = 0
         ctx.api.observers.append(self._answered)

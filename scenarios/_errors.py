@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Problem", "ScenarioError", "ScenarioInputError", "StepFailed"]
+__all__ = ["NotApplicable", "Problem", "ScenarioError", "ScenarioInputError", "StepFailed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +46,14 @@ class StepFailed(ScenarioError):
 
     The scenario stops there with status `error`; the message names the step's file:line.
     """
+
+
+class NotApplicable(ScenarioError):
+    """What a scenario (or one expectation) needs is not offered where it runs: an optional
+    control feature, an API operation or a setting a target does not serve, or bookkeeping a
+    real receiver does not expose. Reported as not-applicable with `reason`, never as passed.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -8,10 +8,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from hooksim.simulator import DeliveryState, HooksimError, NotFound, format_duration
+from hooksim.simulator import DeliveryState, HooksimError, Outcome, format_duration
 
 from ._context import RunContext
-from ._errors import StepFailed
+from ._errors import NotApplicable, StepFailed
 from ._matching import MISSING, is_matcher, lookup, matches, same_times, shown
 from ._model import Expectation
 from ._receivers import Received
@@ -55,8 +55,12 @@ def check(ctx: RunContext, expectation: Expectation) -> None:
     """Check one expectation now and record its result on the context."""
     comparison = _Comparison()
     args = expectation.args
+    not_applicable = None
     try:
         subject = _CHECKS[expectation.kind](ctx, args, comparison)
+    except NotApplicable as exc:  # needs what the platform under test does not offer
+        not_applicable = exc.reason
+        subject = expectation.kind
     except (StepFailed, HooksimError) as exc:  # e.g. a subscription whose creation was refused
         comparison.fail(str(exc) if isinstance(exc, StepFailed) else exc.message)
         subject = expectation.kind
@@ -64,12 +68,13 @@ def check(ctx: RunContext, expectation: Expectation) -> None:
     ctx.results.append(
         ExpectationResult(
             description=description,
-            passed=not comparison.problems,
+            passed=not comparison.problems and not_applicable is None,
             expected=comparison.expected,
             actual=comparison.actual,
             t=round(ctx.now(), 6),
             source=expectation.span,
             message="; ".join(comparison.problems) or None,
+            not_applicable=not_applicable,
         )
     )
 
@@ -80,7 +85,7 @@ def _attempts(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
     sub_id = ctx.subscription_id(sub) if sub else None
     event_ids = set(ctx.events(args["event"])) if "event" in args else None
     kinds = _KINDS[args["kind"]] if "kind" in args else ("delivery", "duplicate")
-    logged = ctx.platform.attempts(ctx.environment_id, subscription_id=sub_id, kinds=kinds)
+    logged = ctx.backend.attempts(subscription_id=sub_id, kinds=kinds)
     records = sorted(  # the log is in the order attempts ended; show them as they started
         (
             r
@@ -122,7 +127,7 @@ def _deliveries(state: DeliveryState) -> Callable[[RunContext, dict[str, Any], _
         sub_id = ctx.subscription_id(sub) if sub else None
         found = [
             d
-            for d in ctx.platform.deliveries(ctx.environment_id)
+            for d in ctx.backend.deliveries()
             if d.state is state and (sub_id is None or d.subscription_id == sub_id)
         ]
         reason = args.get("reason")
@@ -169,7 +174,7 @@ def _receiver(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
         delivered = sum(
             1
             for s in ([sub_id] if sub_id else subs)
-            for record in ctx.platform.attempts(ctx.environment_id, subscription_id=s)
+            for record in ctx.backend.attempts(subscription_id=s, kinds=("delivery", "duplicate"))
             if record.succeeded
         )
         c.compare("delivered", args["delivered"], delivered)
@@ -238,19 +243,19 @@ def _bodies(wanted: dict[str, Any], requests: list[Received], c: _Comparison) ->
 def _subscription(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
     name = args["name"]
     sub_id = ctx.subscription_id(name)
-    consecutive = 0
     if "at" in args:
-        if args["at"] > ctx.now() + 1e-9:
-            c.fail(f"cannot look ahead to {format_duration(args['at'])}: it is {ctx.now():g} s")
+        at = args["at"]
+        if at > ctx.now() + 1e-9:
+            c.fail(f"cannot look ahead to {format_duration(at)}: it is {ctx.now():g} s")
             return f"subscription {name}"
-        state = ctx.status_at(sub_id, args["at"]) or ("absent", None)
+        state = ctx.status_at(sub_id, at) or ("absent", None)
+        consecutive = _failures_at(ctx, sub_id, at)
     else:
-        try:
-            current = ctx.platform.subscription(ctx.environment_id, sub_id)
-            state = (current.status, current.disabled_reason)
-            consecutive = current.consecutive_failures
-        except NotFound:
-            state = ("deleted", None)
+        current = ctx.backend.subscription_state(sub_id)
+        if current is None:
+            state, consecutive = ("deleted", None), 0
+        else:
+            state, consecutive = (current.status, current.reason), current.consecutive_failures
     if "status" in args:
         c.compare("status", args["status"], state[0])
     if "reason" in args:
@@ -261,6 +266,28 @@ def _subscription(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
         c.compare("consecutive_failures", args["consecutive_failures"], consecutive)
     when = f" at {format_duration(args['at'])}" if "at" in args else ""
     return f"subscription {name}{when}"
+
+
+def _failures_at(ctx: RunContext, sub_id: str, t: float) -> int:
+    """The subscription's consecutive-failure counter at `t`, replayed from the attempts
+    that had been answered by then: a failed real attempt adds one, a success and a
+    re-enable start it again from 0 (DISABLE-THRESHOLD, DISABLE-RESET). Tests and
+    duplicates never count."""
+    moments: list[tuple[float, int, bool]] = [
+        (r.finished_at - ctx.start, 1, r.outcome is Outcome.SUCCESS)
+        for r in ctx.backend.attempts(subscription_id=sub_id, kinds=("delivery",))
+    ]
+    moments += [
+        (entry.t, 0, True)  # a re-enable resets, before what ends at the same instant
+        for entry in ctx.history
+        if entry.subscription_id == sub_id and entry.status == "active"
+    ]
+    count = 0
+    for when, _, resets in sorted(moments):
+        if when > t + 1e-9:
+            break
+        count = 0 if resets else count + 1
+    return count
 
 
 def _analytics(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
@@ -284,8 +311,8 @@ def _analytics(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
         sub_id = ctx.subscription_id(args["contains_undelivered"])
         undelivered = [
             d.event_id
-            for d in ctx.platform.undelivered(ctx.environment_id)
-            if d.subscription_id == sub_id
+            for d in ctx.backend.deliveries()
+            if d.subscription_id == sub_id and d.state is DeliveryState.UNDELIVERED
         ]
         missing = [i for i in undelivered if i not in present]
         c.compare(

@@ -26,7 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._durations import format_duration
+from hooksim.simulator import format_duration
+
 from ._judge_schema import PayloadSchema
 from ._judge_signature import judge_signature
 

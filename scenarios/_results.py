@@ -22,9 +22,12 @@ __all__ = [
     "ScenarioStarted",
     "SourceSpan",
     "StatusChange",
+    "TargetInfo",
 ]
 
-Status = Literal["passed", "failed", "error"]
+#: A scenario or expectation that needs what the platform under test does not offer is
+#: `not-applicable` (with the reason): never counted as passed.
+Status = Literal["passed", "failed", "error", "not-applicable"]
 
 #: Files of the bundled library are named with this prefix in results (`library/x.yaml`);
 #: `hooksim run library/x.yaml` finds them in the installed package.
@@ -77,6 +80,14 @@ class ExpectationResult:
     t: float  # virtual seconds since start when it was checked
     source: SourceSpan | None = None
     message: str | None = None  # why it failed, in a sentence
+    #: Why it could not be checked where the scenario ran (then `passed` is False too).
+    not_applicable: str | None = None
+
+    @property
+    def status(self) -> Status:
+        if self.not_applicable is not None:
+            return "not-applicable"
+        return "passed" if self.passed else "failed"
 
 
 @dataclass(slots=True)
@@ -95,6 +106,8 @@ class ScenarioResult:
     status_changes: list[StatusChange] = field(default_factory=list)
     clock_advances: list[tuple[float, float]] = field(default_factory=list)
     error: str | None = None  # set when the scenario could not run to the end
+    #: Why the scenario as a whole could not run where it was asked to (`not-applicable`).
+    not_applicable: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -134,10 +147,25 @@ class ScenarioResult:
 
 # runner events ---------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
+class TargetInfo:
+    """The implementation a run judged: the embedded reference platform, or a target."""
+
+    url: str | None  # None: hooksim's own platform, in process
+    implementation: str  # its name and version, as its capabilities say
+    contract: str  # the control contract it serves
+
+    @property
+    def label(self) -> str:
+        where = f" at {self.url}" if self.url else " (in process)"
+        return f"{self.implementation}{where}"
+
+
+@dataclass(frozen=True, slots=True)
 class RunStarted:
     total: int  # how many scenarios will run
     seed: int | None  # the --seed given, if any
     version: str
+    target: TargetInfo | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,10 +185,16 @@ class ScenarioFinished:
 class RunFinished:
     results: list[ScenarioResult]
     wall_seconds: float
+    target: TargetInfo | None = None
 
     @property
     def passed(self) -> bool:
-        return all(result.passed for result in self.results)
+        """Nothing failed (a not-applicable scenario is not a failure, nor a pass)."""
+        return all(result.status in ("passed", "not-applicable") for result in self.results)
+
+    @property
+    def not_applicable(self) -> int:
+        return sum(result.status == "not-applicable" for result in self.results)
 
 
 RunnerEvent = Union[RunStarted, ScenarioStarted, ScenarioFinished, RunFinished]  # noqa: UP007

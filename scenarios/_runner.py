@@ -14,13 +14,17 @@ from typing import Protocol
 
 from hooksim.simulator import AttemptRecord, HooksimError
 
+from ._backend import Session
 from ._context import RunContext
 from ._delivery_check import DeliveryWatch
-from ._errors import StepFailed
+from ._errors import NotApplicable, StepFailed
 from ._expectations import check
+from ._inprocess import InProcessSession
 from ._model import Scenario
+from ._requirements import needs_of
 from ._results import (
     AttemptRow,
+    ExpectationResult,
     RunFinished,
     RunnerEvent,
     RunStarted,
@@ -42,25 +46,41 @@ class Consumer(Protocol):
     def handle(self, event: RunnerEvent) -> None: ...
 
 
-def run_scenario(scenario: Scenario, *, seed: int | None = None) -> ScenarioResult:
-    """Run one scenario to its end; its own seed wins over `seed`."""
+def run_scenario(
+    scenario: Scenario, *, seed: int | None = None, session: Session | None = None
+) -> ScenarioResult:
+    """Run one scenario to its end; its own seed wins over `seed`. Without a `session`, on
+    hooksim's own platform in process."""
     effective = (
         scenario.seed if scenario.seed is not None else (seed if seed is not None else DEFAULT_SEED)
     )
     started = time.perf_counter()
-    ctx = RunContext(scenario, effective)
+    platform: Session = session if session is not None else InProcessSession()
+    missing = platform.requirements_missing(needs_of(scenario))
+    if missing is not None:
+        return _not_run(scenario, effective, missing, time.perf_counter() - started)
+    try:
+        ctx = RunContext(scenario, effective, platform)
+    except NotApplicable as exc:
+        return _not_run(scenario, effective, exc.reason, time.perf_counter() - started)
     error: str | None = None
+    not_applicable: str | None = None
     try:
         # Every request the platform sends is judged against the contract too, by code
         # independent of the platform's (`_judge.py`): one more result per scenario.
         watch = DeliveryWatch(ctx)
         _setup(ctx)
+        ctx.backend.after_step()
         for step in scenario.steps:
             run_step(ctx, step, check)
+            ctx.backend.after_step()
             watch.after_step()
         for expectation in scenario.expectations:
             check(ctx, expectation)
         ctx.results.append(watch.verdict())
+        ctx.results.extend(ctx.backend.extra_results())
+    except NotApplicable as exc:
+        not_applicable = exc.reason
     except StepFailed as exc:
         error = str(exc)
     except HooksimError as exc:
@@ -69,13 +89,12 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None) -> ScenarioResu
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{os.path.basename(frame.filename)}:{frame.lineno}"
         error = f"internal error in hooksim ({where}): {type(exc).__name__}: {exc}"
-    status: Status
-    if error is not None:
-        status = "error"
-    elif all(result.passed for result in ctx.results):
-        status = "passed"
-    else:
-        status = "failed"
+    try:
+        rows = _attempt_rows(ctx)
+    except (NotApplicable, StepFailed, HooksimError):
+        rows = []
+    finally:
+        ctx.backend.close()
     return ScenarioResult(
         name=scenario.name,
         file=scenario.file,
@@ -83,11 +102,11 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None) -> ScenarioResu
         clauses=list(scenario.clauses),
         seed=effective,
         settings=ctx.settings.to_dict(),
-        status=status,
+        status=_status(error, not_applicable, ctx.results),
         virtual_seconds=round(ctx.now(), 6),
         wall_seconds=time.perf_counter() - started,
         expectations=list(ctx.results),
-        attempts=_attempt_rows(ctx),
+        attempts=rows,
         status_changes=[
             StatusChange(
                 round(entry.t, 6),
@@ -99,6 +118,36 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None) -> ScenarioResu
         ],
         clock_advances=[(round(a, 6), round(b, 6)) for a, b in ctx.clock_advances],
         error=error,
+        not_applicable=not_applicable,
+    )
+
+
+def _status(
+    error: str | None, not_applicable: str | None, results: list[ExpectationResult]
+) -> Status:
+    """A failure wins; then what could not be checked: a scenario passes only when every
+    one of its expectations was checked and held."""
+    if error is not None:
+        return "error"
+    if any(result.status == "failed" for result in results):
+        return "failed"
+    if not_applicable is not None or any(r.status == "not-applicable" for r in results):
+        return "not-applicable"
+    return "passed"
+
+
+def _not_run(scenario: Scenario, seed: int, reason: str, wall: float) -> ScenarioResult:
+    return ScenarioResult(
+        name=scenario.name,
+        file=scenario.file,
+        description=scenario.description,
+        clauses=list(scenario.clauses),
+        seed=seed,
+        settings=dict(scenario.settings),
+        status="not-applicable",
+        virtual_seconds=0.0,
+        wall_seconds=wall,
+        not_applicable=reason,
     )
 
 
@@ -112,7 +161,7 @@ def _setup(ctx: RunContext) -> None:
 
 
 def _attempt_rows(ctx: RunContext) -> list[AttemptRow]:
-    records = ctx.platform.attempts(ctx.environment_id, kinds=("delivery", "duplicate", "test"))
+    records = ctx.backend.attempts(kinds=("delivery", "duplicate", "test"))
     return [_row(ctx, record) for record in records]
 
 
@@ -141,8 +190,13 @@ def _row(ctx: RunContext, record: AttemptRecord) -> AttemptRow:
 class Runner:
     """Runs scenarios in order and tells every consumer what happens."""
 
-    def __init__(self, consumers: Iterable[Consumer] = ()) -> None:
+    def __init__(
+        self, consumers: Iterable[Consumer] = (), *, session: Session | None = None
+    ) -> None:
         self.consumers = list(consumers)
+        #: The platform under test (None: hooksim's own, in process).
+        default: Session = InProcessSession()
+        self.session = session if session is not None else default
 
     def emit(self, event: RunnerEvent) -> None:
         for consumer in self.consumers:
@@ -152,16 +206,17 @@ class Runner:
         self, scenarios: Sequence[Scenario], *, seed: int | None = None, fail_fast: bool = False
     ) -> RunFinished:
         started = time.perf_counter()
-        self.emit(RunStarted(total=len(scenarios), seed=seed, version=_version()))
+        target = self.session.info
+        self.emit(RunStarted(total=len(scenarios), seed=seed, version=_version(), target=target))
         results: list[ScenarioResult] = []
         for index, scenario in enumerate(scenarios):
             self.emit(ScenarioStarted(scenario.name, scenario.file, index))
-            result = run_scenario(scenario, seed=seed)
+            result = run_scenario(scenario, seed=seed, session=self.session)
             results.append(result)
             self.emit(ScenarioFinished(result, index))
-            if fail_fast and not result.passed:
+            if fail_fast and result.status in ("failed", "error"):
                 break
-        finished = RunFinished(results, time.perf_counter() - started)
+        finished = RunFinished(results, time.perf_counter() - started, target)
         self.emit(finished)
         return finished
 

@@ -20,7 +20,6 @@ from werkzeug.test import Client
 from ._context import RunContext
 from ._errors import StepFailed
 from ._gateway import ApiResponse
-from ._loader import receiver_url
 from ._model import Expectation, Step
 
 __all__ = ["run_step"]
@@ -61,20 +60,20 @@ def _webhook(ctx: RunContext, step: Step, suffix: str = "") -> str:
 # events and time ---------------------------------------------------------------------
 def _publish(ctx: RunContext, step: Step) -> None:
     args = step.args
-    env = ctx.environment_id
     overrides = dict(args["overrides"] or {})
     ids: list[str] = []
     if args["ids"]:
         for event_id in args["ids"]:
-            events = ctx.platform.publish(
-                env, args["type"], overrides={**overrides, "id": event_id}
+            published = ctx.backend.publish(
+                args["type"], count=1, overrides={**overrides, "id": event_id}
             )
-            ids.extend(e.id for e in events)
-            ctx.event_refs[event_id] = [events[0].id]
+            ids.extend(published)
+            ctx.event_refs[event_id] = published[:1]
     else:
-        events = ctx.platform.publish(env, args["type"], count=args["count"], overrides=overrides)
-        ids = [e.id for e in events]
+        ids = ctx.backend.publish(args["type"], count=args["count"], overrides=overrides)
     ctx.published.extend(ids)
+    for event_id in ids:
+        ctx.event_types[event_id] = args["type"]
     if args["label"]:
         ctx.event_refs[args["label"]] = ids
 
@@ -82,18 +81,18 @@ def _publish(ctx: RunContext, step: Step) -> None:
 def _advance(ctx: RunContext, step: Step) -> None:
     args = step.args
     if args.get("idle"):
-        ctx.platform.run_pending()
+        ctx.backend.run_pending()
     elif "until" in args:
         ctx.advance_to(args["until"], step.span)
     else:
-        ctx.platform.advance(args["seconds"])
+        ctx.backend.advance(args["seconds"])
 
 
 def _inject_duplicate(ctx: RunContext, step: Step) -> None:
     sub = step.args.get("subscription")
     sub_id = ctx.subscription_id(sub, step.span) if sub else None
     for event_id in ctx.events(step.args["event"]):
-        ctx.platform.inject_duplicate(ctx.environment_id, event_id, sub_id)
+        ctx.backend.inject_duplicate(event_id, sub_id)
 
 
 def _set_behaviour(ctx: RunContext, step: Step) -> None:
@@ -105,7 +104,7 @@ def _subscribe(ctx: RunContext, step: Step) -> None:
     args = step.args
     label, count = args["label"], args["count"]
     for n in range(1, count + 1):
-        body = _placeholders(ctx, args["body"], step)
+        body = ctx.rewrite_urls(_placeholders(ctx, args["body"], step))
         response = ctx.api.call("POST", "/v1/{env}/webhook", body=body)
         if count > 1 and not 200 <= response.status < 300:
             raise StepFailed(f"{step.span.label()}: subscribe #{n}: {response.summary()}")
@@ -116,7 +115,7 @@ def _subscribe(ctx: RunContext, step: Step) -> None:
 
 
 def _update(ctx: RunContext, step: Step) -> None:
-    body = _placeholders(ctx, step.args["body"], step)
+    body = ctx.rewrite_urls(_placeholders(ctx, step.args["body"], step))
     response = ctx.api.call("PATCH", _webhook(ctx, step), body=body)
     _expect_ok(ctx, step, response)
     if 200 <= response.status < 300 and "url" in step.args["body"]:
@@ -152,8 +151,7 @@ def fetch_analytics(
     hours = response.body.get("data", {}) if isinstance(response.body, dict) else {}
     for hour in sorted(hours):
         for url in hours[hour]:
-            parts = urlsplit(url)
-            status, text = ctx.api.download(parts.path + (f"?{parts.query}" if parts.query else ""))
+            status, text = ctx.api.download(url)
             if status != 200:
                 raise StepFailed(f"downloading the analytics file for {hour} answered {status}")
             events.extend(_parse_file(text, fmt))
@@ -187,8 +185,7 @@ def _replay(ctx: RunContext, step: Step) -> None:
     events = ctx.downloads[args["from"]]
     if "subscription" in args:
         sub_id = ctx.subscription_id(args["subscription"], step.span)
-        subscription = ctx.platform.subscription(ctx.environment_id, sub_id)
-        events = [data for data in events if subscription.matches(data)]
+        events = [data for data in events if ctx.backend.subscription_matches(sub_id, data)]
     ctx.receivers[args["receiver"]].replay(events, t=ctx.now())
 
 
@@ -230,7 +227,7 @@ def _api(ctx: RunContext, step: Step) -> None:
         _placeholders(ctx, args["path"], step),
         token=_token_value(ctx, step),
         role=args["role"],
-        body=_placeholders(ctx, args["body"], step),
+        body=ctx.rewrite_urls(_placeholders(ctx, args["body"], step)),
         has_body=args["has_body"],
         query=_placeholders(ctx, args["query"], step),
         headers=_placeholders(ctx, args["headers"], step),
@@ -297,7 +294,7 @@ def _forge(ctx: RunContext, step: Step) -> None:
     sub_id = ctx.subscription_id(args["subscription"], step.span)
     event_ids = ctx.events(args["event"]) if args["event"] else []
     data = (
-        ctx.platform.event(ctx.environment_id, event_ids[0]).data
+        ctx.backend.event_data(event_ids[0])
         if event_ids
         else {
             "id": "forged-" + str(len(ctx.receivers[args["receiver"]].requests) + 1),
@@ -318,7 +315,7 @@ def _forge(ctx: RunContext, step: Step) -> None:
     if args["signature"] != "missing":
         key = ctx.secrets[sub_id] if args["signature"] == "valid" else "not-the-secret"
         headers[ctx.settings.signature_header] = sign(key, body)
-    url = receiver_url(args["receiver"])
+    url = ctx.receiver_url(args["receiver"])
     client = Client(ctx.receivers[args["receiver"]])
     try:
         answer = client.post(

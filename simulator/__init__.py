@@ -30,6 +30,7 @@ from ._models import (
 )
 from ._platform import USER_AGENT, Platform
 from ._receivers import Behaviour, ReceivedRequest, RecordingReceiver
+from ._reset import fresh_platform
 from ._retry import default_schedule, next_retry_at
 from ._settings import Settings
 from ._signals import (
@@ -153,6 +154,7 @@ __all__ = [
     "default_schedule",
     "format_duration",
     "format_time",
+    "fresh_platform",
     "make_app",
     "make_event_data",
     "next_retry_at",

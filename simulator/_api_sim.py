@@ -184,7 +184,7 @@ def list_deliveries(call: Call) -> Response:
             subscription_id=call.query.get("subscription"),
             event_id=call.query.get("event"),
         )
-        rows = [record.to_api() for record in records]
+        rows = [record.to_api(headers=True) for record in records]
     return json_response({"data": rows})
 
 
@@ -216,7 +216,7 @@ def inject_duplicate(call: Call) -> Response:
         records = call.platform.inject_duplicate(
             environment_id, body["eventId"], body.get("subscriptionId")
         )
-        rows = [record.to_api() for record in records]
+        rows = [record.to_api(headers=True) for record in records]
     return json_response({"data": rows})
 
 

@@ -188,7 +188,9 @@ class AttemptRecord:
     def succeeded(self) -> bool:
         return self.outcome is Outcome.SUCCESS
 
-    def to_api(self) -> dict[str, Any]:
+    def to_api(self, *, headers: bool = False) -> dict[str, Any]:
+        """The log row as the API shows it; with `headers`, the request's headers as the log
+        keeps them (credentials already redacted, LOG-REDACT), for the control contract."""
         return {
             "eventId": self.event_id,
             "subscriptionId": self.subscription_id,
@@ -202,6 +204,5 @@ class AttemptRecord:
             "requestId": self.request_id,
             "error": self.error,
             **({"eventIds": list(self.event_ids)} if self.event_ids else {}),
-            # As the log keeps them: credentials are already redacted (LOG-REDACT).
-            **({"headers": dict(self.headers)} if self.headers else {}),
+            **({"headers": dict(self.headers)} if headers else {}),
         }

@@ -83,6 +83,7 @@ SIMULATOR = [
     "default_schedule",
     "format_duration",
     "format_time",
+    "fresh_platform",
     "make_app",
     "make_event_data",
     "next_retry_at",

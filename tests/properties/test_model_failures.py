@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import hooksim.scenarios._context as scenario_context
 import hooksim.simulator._platform as engine
+import hooksim.simulator._reset as fresh_platforms
 import pytest
 from hooksim.scenarios import ScenarioResult, load_scenario, run_scenario
 from hooksim.simulator import Platform, Settings
@@ -122,7 +122,7 @@ BUGS = [
 def _run(path: Path, platform: type[Platform], monkeypatch: pytest.MonkeyPatch) -> ScenarioResult:
     scenario = load_scenario(path, path.name)
     with monkeypatch.context() as patch:
-        patch.setattr(scenario_context, "Platform", platform)
+        patch.setattr(fresh_platforms, "Platform", platform)
         return run_scenario(scenario)
 
 

@@ -10,8 +10,16 @@ from hooksim.scenarios import library_files, load_all, load_scenario, run_scenar
 LIBRARY = library_files()
 #: Clauses about the real HTTP server and its SQLite file, which in-process scenarios cannot
 #: exercise; the serve, store and crash tests (tests/serve/, tests/store/, tests/crash/) cover
-#: them.
-NOT_IN_PROCESS = {"SERVE", "SERVE-ALLOW-HOSTS", "DURABLE-STORE", "DURABLE-CRASH-RECOVERY"}
+#: them. A reset and simulated latency need a served platform too (tests/serve/, and every
+#: scenario's target-mode run against `hooksim serve`, tests/target/).
+NOT_IN_PROCESS = {
+    "SERVE",
+    "SERVE-ALLOW-HOSTS",
+    "DURABLE-STORE",
+    "DURABLE-CRASH-RECOVERY",
+    "SIM-RESET",
+    "SIM-LATENCY",
+}
 
 
 @pytest.mark.parametrize("item", LIBRARY, ids=[item.file for item in LIBRARY])

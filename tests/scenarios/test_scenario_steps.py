@@ -65,7 +65,7 @@ def test_going_back_in_time_stops_the_scenario_with_its_line() -> None:
         """
     )
     assert result.status == "error"
-    assert result.error == "inline.yaml:4: cannot go back to 300 s: the clock is already at 600 s"
+    assert result.error == "inline.yaml:4: cannot go back to 5m: the clock is already at 10m"
 
 
 def test_subscribe_with_every_field_update_and_get() -> None:

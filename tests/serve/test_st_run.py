@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,13 @@ def test_st_run_passes_against_the_served_platform(
     serve: Callable[..., ServedPlatform], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no schemathesis.toml from the project, reports land here
-    st_run(serve(clock="virtual", allow_hosts=("hooks.invalid",)))
+    # With the contract's own settings, as contracts/schemathesis.toml says to run it: the
+    # control contract's operations default to the token's environment, so they are reached.
+    shipped = tmp_path / "contract.toml"
+    shipped.write_text(
+        resources.files("hooksim.contracts").joinpath("schemathesis.toml").read_text()
+    )
+    st_run(serve(clock="virtual", allow_hosts=("hooks.invalid",)), config=shipped)
 
 
 def test_st_run_reaches_the_environment(
