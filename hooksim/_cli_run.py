@@ -1,13 +1,16 @@
-"""`hooksim run`: run YAML scenarios against the embedded reference platform.
+"""`hooksim run`: run YAML scenarios against the embedded reference platform, or against
+another implementation of it (`--target URL`, through its API and control contract).
 
-Exit status: 0 every scenario passed, 1 an expectation failed (or a scenario could not run
-to its end), 2 bad input (an unknown path, an invalid scenario, a bad -k), with the problems
-printed as `file:line:column: path: what was expected` and no traceback.
+Exit status: 0 nothing failed, 1 an expectation failed (or a scenario could not run to its
+end; with `--strict`, also a scenario that was not applicable), 2 bad input (an unknown path,
+an invalid scenario, a bad -k, a target that cannot be driven), with the problems printed as
+`file:line:column: path: what was expected` and no traceback.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
@@ -16,6 +19,9 @@ from hooksim.scenarios import (
     Consumer,
     Runner,
     ScenarioInputError,
+    Session,
+    TargetError,
+    TargetSession,
     discover,
     keyword_filter,
     load_all,
@@ -45,6 +51,34 @@ DEFAULT_REPORT_DIR = "hooksim-report"
 @click.option("--junit", "junit_path", metavar="FILE", help="Also write JUnit XML here.")
 @click.option("--json", "json_path", metavar="FILE", help="Write the JSON results here.")
 @click.option("--fail-fast", is_flag=True, help="Stop after the first scenario that fails.")
+@click.option(
+    "--target",
+    metavar="URL",
+    help="Run against this implementation (its management API and control contract, "
+    "contracts/CONTROL.md) instead of hooksim's own platform.",
+)
+@click.option(
+    "--client-id",
+    envvar="HOOKSIM_CLIENT_ID",
+    metavar="ID",
+    help="The target's workbench client (or HOOKSIM_CLIENT_ID).",
+)
+@click.option(
+    "--client-secret",
+    envvar="HOOKSIM_CLIENT_SECRET",
+    metavar="SECRET",
+    help="Its secret (or HOOKSIM_CLIENT_SECRET, which keeps it out of the process list).",
+)
+@click.option(
+    "--environment",
+    metavar="ENV",
+    help="The target's environment to reset for each scenario (default: the client's).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="A scenario that is not applicable (the target lacks what it needs) fails the run.",
+)
 def run(
     paths: tuple[str, ...],
     keyword: str | None,
@@ -53,6 +87,11 @@ def run(
     junit_path: str | None,
     json_path: str | None,
     fail_fast: bool,
+    target: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+    environment: str | None,
+    strict: bool,
 ) -> None:
     """Run scenario files or folders (none: the bundled library) and write a report."""
     from hooksim.reports import HtmlReportWriter, JsonResultsWriter, JUnitWriter, TerminalReporter
@@ -68,6 +107,7 @@ def run(
             scenarios = [s for s in scenarios if selected(s)]
             if not scenarios:
                 raise ScenarioInputError(f"-k {keyword!r}: no scenario matches")
+        session = _session(target, client_id, client_secret, environment)
     except ScenarioInputError as exc:
         for line in exc.message.splitlines():
             errors.print(line, markup=False, highlight=False, soft_wrap=True)
@@ -84,10 +124,39 @@ def run(
     if junit_path:
         consumers.append(JUnitWriter(junit_path))
     try:
-        finished = Runner(consumers).run(scenarios, seed=seed, fail_fast=fail_fast)
+        finished = Runner(consumers, session=session).run(scenarios, seed=seed, fail_fast=fail_fast)
     except OSError as exc:  # a report or results file that cannot be written
         errors.print(f"cannot write the results: {exc}", markup=False, highlight=False)
         raise SystemExit(2) from None
+    finally:
+        if session is not None:
+            session.close()
     if html.path is not None:
         console.print(f"Report: {html.path}", markup=False, highlight=False)
-    raise SystemExit(0 if finished.passed else 1)
+    failed = not finished.passed or (strict and finished.not_applicable > 0)
+    raise SystemExit(1 if failed else 0)
+
+
+def _session(
+    target: str | None, client_id: str | None, client_secret: str | None, environment: str | None
+) -> Session | None:
+    """The target's session (None: hooksim's own platform); usage problems exit 2."""
+    if target is None:
+        for given, name in ((client_id, "--client-id"), (environment, "--environment")):
+            if given:
+                raise ScenarioInputError(f"{name} goes with --target URL")
+        return None
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ScenarioInputError(f"--target {target!r}: give an http:// or https:// URL")
+    if not client_id or not client_secret:
+        raise ScenarioInputError(
+            "--target needs the target's workbench client: --client-id and --client-secret "
+            "(or HOOKSIM_CLIENT_ID and HOOKSIM_CLIENT_SECRET)"
+        )
+    try:
+        return TargetSession(
+            target, client_id=client_id, client_secret=client_secret, environment=environment
+        )
+    except TargetError as exc:
+        raise ScenarioInputError(exc.message) from None

@@ -6,7 +6,10 @@ installed, so it stays small and imports nothing heavy: the fixtures (`hooksim._
 import the simulator only when a test uses one, and scenario files are loaded only when a file
 matches `hooksim_scenario_patterns`.
 
-Options: `--hooksim-report DIR`, `--hooksim-seed N`. Ini: `hooksim_scenario_patterns`.
+Options: `--hooksim-report DIR`, `--hooksim-seed N`, and target mode (`--hooksim-target URL`
+with `--hooksim-client-id`/`--hooksim-client-secret`, `--hooksim-environment`,
+`--hooksim-strict`): scenario items then run against that implementation, as
+`hooksim run --target` does. Ini: `hooksim_scenario_patterns`.
 Markers: `hooksim` (scenario items), `hooksim_settings(**changes)`.
 """
 
@@ -57,6 +60,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seed for hooksim platforms (the hooksim_seed fixture) and for scenarios that "
         "name none (default: 0)",
     )
+    group.addoption(
+        "--hooksim-target",
+        dest="hooksim_target",
+        metavar="URL",
+        default=None,
+        help="run the YAML scenario items against this implementation of the platform "
+        "(its API and control contract) instead of hooksim's own, as `hooksim run --target`",
+    )
+    group.addoption(
+        "--hooksim-client-id",
+        dest="hooksim_client_id",
+        metavar="ID",
+        default=None,
+        help="the target's workbench client (default: $HOOKSIM_CLIENT_ID)",
+    )
+    group.addoption(
+        "--hooksim-client-secret",
+        dest="hooksim_client_secret",
+        metavar="SECRET",
+        default=None,
+        help="its secret (default: $HOOKSIM_CLIENT_SECRET)",
+    )
+    group.addoption(
+        "--hooksim-environment",
+        dest="hooksim_environment",
+        metavar="ENV",
+        default=None,
+        help="the target's environment to reset for each scenario (default: the client's)",
+    )
+    group.addoption(
+        "--hooksim-strict",
+        dest="hooksim_strict",
+        action="store_true",
+        default=False,
+        help="a scenario that is not applicable where it runs fails instead of being skipped",
+    )
     parser.addini(
         "hooksim_scenario_patterns",
         type="args",
@@ -76,6 +115,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "hooksim_platform, applied over the hooksim_settings fixture "
         "(e.g. retry_base=1, disable_threshold=3)",
     )
+    if config.getoption("hooksim_target", None):
+        from hooksim._plugin._target import open_target
+
+        open_target(config)
     directory = config.getoption("hooksim_report", None)
     if directory:
         from hooksim._plugin._report import REPORT_KEY, SessionReport
@@ -93,6 +136,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     directory = config.getoption("hooksim_report", None)
     if directory:
         parts.append(f"report {directory}")
+    target = config.getoption("hooksim_target", None)
+    if target:
+        parts.append(f"target {target}")
     return f"hooksim: {', '.join(parts)}" if parts else None
 
 

@@ -8,6 +8,7 @@ no date and no paths of the machine that rendered it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ class ScenarioView:
     failed: list[ExpectationResult]
     passed: list[ExpectationResult]
     passed_hidden: int
+    not_applicable: list[ExpectationResult]
     log: list[AttemptRow]
     log_hidden: int
     outcomes: dict[str, int]
@@ -98,7 +100,8 @@ def _view(result: ScenarioResult, anchor: str, titles: Mapping[str, str]) -> Sce
         result=result,
         anchor=anchor,
         timeline=Markup(render_timeline(result)),  # built with ElementTree, which escapes
-        failed=[e for e in result.expectations if not e.passed],
+        failed=[e for e in result.expectations if e.status == "failed"],
+        not_applicable=[e for e in result.expectations if e.status == "not-applicable"],
         passed=passed[:PASSED_ROWS],
         passed_hidden=max(len(passed) - PASSED_ROWS, 0),
         log=result.attempts[:LOG_ROWS],
@@ -115,7 +118,9 @@ def render_html_text(results: Sequence[ScenarioResult], *, meta: Mapping[str, An
     titles = {row.id: row.title for row in clauses if row.title is not None}
     known = [row for row in clauses if row.title is not None]
     wall_clock = meta.get("wall_clock") or {}
+    target = meta.get("target") if isinstance(meta.get("target"), dict) else None
     context = {
+        "target": target,
         "version": meta.get("hooksim") or hooksim_version(),
         "seed": meta.get("seed"),
         "counts": summarize(results),
@@ -158,7 +163,8 @@ class HtmlReportWriter:
 
     def handle(self, event: RunnerEvent) -> None:
         if isinstance(event, RunStarted):
-            self._meta = {"hooksim": event.version, "seed": event.seed}
+            target = dataclasses.asdict(event.target) if event.target is not None else None
+            self._meta = {"hooksim": event.version, "seed": event.seed, "target": target}
         elif isinstance(event, RunFinished):
             meta = {**self._meta, "wall_clock": {"total_seconds": event.wall_seconds}}
             self.path = render_html(event.results, self.directory, meta=meta)

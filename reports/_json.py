@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hooksim.scenarios import RunFinished, RunnerEvent, RunStarted, ScenarioResult
+from hooksim.scenarios import RunFinished, RunnerEvent, RunStarted, ScenarioResult, TargetInfo
 
 from ._summary import hooksim_version, summarize
 
@@ -61,11 +61,14 @@ def dump_results(
     seed: int | None,
     version: str,
     wall_seconds: float | None = None,
+    target: TargetInfo | None = None,
 ) -> str:
-    """The results document as text (what `write_json_results` writes)."""
+    """The results document as text (what `write_json_results` writes). `target` names the
+    implementation judged (null: hooksim's own, in process)."""
     total = sum(r.wall_seconds for r in results) if wall_seconds is None else wall_seconds
     document = {
         "hooksim": version,
+        "target": dataclasses.asdict(target) if target is not None else None,
         "seed": seed,
         "summary": summarize(results),
         "scenarios": [_plain(result.to_dict()) for result in results],
@@ -81,12 +84,17 @@ def write_json_results(
     seed: int | None,
     version: str,
     wall_seconds: float | None = None,
+    target: TargetInfo | None = None,
 ) -> Path:
     """Write the JSON results document to `path` (folders created) and return the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(dump_results(results, seed=seed, version=version, wall_seconds=wall_seconds))
-    return target
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(
+        dump_results(
+            results, seed=seed, version=version, wall_seconds=wall_seconds, target=target
+        )
+    )
+    return file
 
 
 def load_results(path: str | Path) -> tuple[dict[str, Any], list[ScenarioResult]]:
@@ -138,7 +146,10 @@ def _check(result: ScenarioResult) -> None:
     def number(value: object) -> bool:
         return isinstance(value, int | float) and not isinstance(value, bool)
 
-    need(result.status in ("passed", "failed", "error"), f"status {result.status!r}")
+    need(
+        result.status in ("passed", "failed", "error", "not-applicable"),
+        f"status {result.status!r}",
+    )
     need(isinstance(result.name, str) and isinstance(result.file, str), "name and file: text")
     need(isinstance(result.description, str), "description: text")
     need(isinstance(result.seed, int), "seed: a whole number")
@@ -182,4 +193,5 @@ class JsonResultsWriter:
                 seed=self._seed,
                 version=self._version,
                 wall_seconds=event.wall_seconds,
+                target=event.target,
             )

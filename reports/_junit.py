@@ -82,6 +82,10 @@ def _testcase(result: ScenarioResult) -> ET.Element:
         )
         body = [_expectation_text(e) for e in failed] or [_xml(result.error or "it failed")]
         failure.text = "\n\n".join([*body, reproduce]) + "\n"
+    elif result.status == "not-applicable":
+        why = _xml(f"not applicable: {result.why_not_applicable}")
+        skipped = ET.SubElement(case, "skipped", {"message": why, "type": "NotApplicable"})
+        skipped.text = why + "\n"
     return case
 
 
@@ -92,7 +96,7 @@ def junit_tree(results: Sequence[ScenarioResult]) -> ET.ElementTree:
         "tests": str(counts["total"]),
         "failures": str(counts["failed"]),
         "errors": str(counts["errors"]),
-        "skipped": "0",
+        "skipped": str(counts["not_applicable"]),
         "time": _seconds(sum(r.wall_seconds for r in results)),
     }
     suites = ET.Element("testsuites", attributes)

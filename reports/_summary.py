@@ -29,12 +29,14 @@ def hooksim_version() -> str:
 
 
 def summarize(results: Sequence[ScenarioResult]) -> dict[str, int]:
-    """`{"total", "passed", "failed", "errors"}`: the counts every report starts with."""
+    """`{"total", "passed", "failed", "errors", "not_applicable"}`: the counts every report
+    starts with (not-applicable is neither a pass nor a failure)."""
     return {
         "total": len(results),
         "passed": sum(result.status == "passed" for result in results),
         "failed": sum(result.status == "failed" for result in results),
         "errors": sum(result.status == "error" for result in results),
+        "not_applicable": sum(result.status == "not-applicable" for result in results),
     }
 
 
@@ -63,11 +65,14 @@ class ClauseRow:
 
     @property
     def status(self) -> str:
-        """`uncovered`, `failed` (some covering scenario did not pass) or `passed`."""
+        """`uncovered`, `failed` (some covering scenario failed or could not run), `passed`
+        (some passed, none failed), or `not-applicable` (every covering one was)."""
         if not self.scenarios:
             return "uncovered"
-        if any(ref.status != "passed" for ref in self.scenarios):
+        if any(ref.status in ("failed", "error") for ref in self.scenarios):
             return "failed"
+        if all(ref.status == "not-applicable" for ref in self.scenarios):
+            return "not-applicable"
         return "passed"
 
 

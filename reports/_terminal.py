@@ -34,7 +34,12 @@ from ._summary import summarize
 
 __all__ = ["TerminalReporter"]
 
-_STYLE = {"passed": "green", "failed": "bold red", "error": "bold yellow"}
+_STYLE = {
+    "passed": "green",
+    "failed": "bold red",
+    "error": "bold yellow",
+    "not-applicable": "magenta",
+}
 
 
 class TerminalReporter:
@@ -53,6 +58,11 @@ class TerminalReporter:
 
     def handle(self, event: RunnerEvent) -> None:
         if isinstance(event, RunStarted):
+            if event.target is not None and event.target.url is not None:
+                self.console.print(
+                    Text.assemble(("Judging ", "bold"), event.target.label),
+                    highlight=False,
+                )
             self._start(event.total)
         elif isinstance(event, ScenarioStarted):
             if self._progress is not None and self._task is not None:
@@ -100,6 +110,8 @@ class TerminalReporter:
         if counts["errors"]:
             errors = counts["errors"]
             line.append(f", {errors} error{'s' * (errors != 1)}", style="bold yellow")
+        if counts["not_applicable"]:
+            line.append(f", {counts['not_applicable']} not applicable", style="magenta")
         virtual = sum(r.virtual_seconds for r in results)
         line.append(f" · {format_duration(virtual)} of virtual time in {format_wall(wall_seconds)}")
         console.print(line)
@@ -131,11 +143,23 @@ class TerminalReporter:
         parts: list[object] = [title]
         if result.error:
             parts.append(Padding(Text(result.error), (0, 0, 0, 2)))
+        if result.not_applicable:
+            parts.append(Padding(Text(f"not applicable: {result.not_applicable}"), (0, 0, 0, 2)))
         for expectation in result.expectations:
-            if not expectation.passed:
+            if expectation.status == "not-applicable":
+                parts.append(Padding(_not_applicable(expectation), (0, 0, 0, 2)))
+            elif not expectation.passed:
                 parts.append(Padding(_expectation(expectation), (0, 0, 0, 2)))
         parts.append(Padding(Text.assemble(("Reproduce: ", "dim"), result.reproduce), (0, 0, 0, 2)))
         return Group(*parts)  # type: ignore[arg-type]
+
+
+def _not_applicable(e: ExpectationResult) -> Text:
+    text = Text.assemble(("– ", "magenta"), (e.description, "bold"), ": not applicable, ")
+    text.append(e.not_applicable or "")
+    if e.source is not None:
+        text.append(f"  ({e.source.label()})", style="cyan")
+    return text
 
 
 def _expectation(e: ExpectationResult) -> Group:

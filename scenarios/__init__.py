@@ -8,8 +8,10 @@ The format is documented in `scenarios/README.md`.
 
 from hooksim.simulator import format_duration, parse_duration
 
+from ._backend import Backend, Session
 from ._discovery import ScenarioFile, discover, keyword_filter, library_files, load_all
-from ._errors import Problem, ScenarioError, ScenarioInputError, StepFailed
+from ._errors import NotApplicable, Problem, ScenarioError, ScenarioInputError, StepFailed
+from ._inprocess import InProcessSession
 from ._judge import (
     DeliveryJudge,
     SeenRequest,
@@ -34,8 +36,10 @@ from ._results import (
     ScenarioStarted,
     SourceSpan,
     StatusChange,
+    TargetInfo,
 )
 from ._runner import DEFAULT_SEED, Consumer, Runner, run_scenario
+from ._target import TargetError, TargetSession
 from ._validation import schema
 
 __all__ = [
@@ -43,14 +47,17 @@ __all__ = [
     "LIBRARY_PREFIX",
     "RECEIVER_BASE_URL",
     "AttemptRow",
+    "Backend",
     "Consumer",
     "DeliveryJudge",
     "Expectation",
     "ExpectationResult",
+    "InProcessSession",
+    "NotApplicable",
     "Phase",
     "Problem",
-    "ReceiverSpec",
     "Received",
+    "ReceiverSpec",
     "Response",
     "RunFinished",
     "RunStarted",
@@ -65,12 +72,16 @@ __all__ = [
     "ScenarioResult",
     "ScenarioStarted",
     "SeenRequest",
+    "Session",
     "SourceSpan",
     "StatusChange",
     "Step",
     "StepFailed",
     "SubscriptionFacts",
     "SubscriptionSpec",
+    "TargetError",
+    "TargetInfo",
+    "TargetSession",
     "Verdict",
     "Violation",
     "discover",

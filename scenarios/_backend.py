@@ -72,6 +72,10 @@ class Backend(Protocol):
 
     def inject_duplicate(self, event_id: str, subscription_id: str | None) -> None: ...
 
+    def require(self, feature: str, why: str) -> None:
+        """Raise NotApplicable unless the platform offers this optional control feature."""
+        ...
+
     def attempts(
         self, *, subscription_id: str | None = None, kinds: tuple[str, ...]
     ) -> list[AttemptRecord]:

@@ -104,6 +104,8 @@ def _attempts(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
     if "statuses" in args:
         c.compare("statuses", args["statuses"], [r.status_code for r in records])
     if "headers" in args:
+        # About the delivery log itself (what it shows of each request: LOG-REDACT).
+        ctx.backend.require("delivery-log", "attempts.headers is about what the log shows")
         seen = {
             name: sorted({_header(r.headers, name) or "" for r in records})
             for name in args["headers"]
@@ -123,6 +125,8 @@ def _attempts(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
 
 def _deliveries(state: DeliveryState) -> Callable[[RunContext, dict[str, Any], _Comparison], str]:
     def run(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
+        if state is DeliveryState.UNDELIVERED:
+            ctx.backend.require("delivery-states", "what the platform recorded undelivered")
         sub = args.get("subscription")
         sub_id = ctx.subscription_id(sub) if sub else None
         found = [
@@ -308,6 +312,7 @@ def _analytics(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
         found = [i for i in wanted if i in present]
         c.compare("contains", wanted, found, len(found) == len(wanted))
     if "contains_undelivered" in args:
+        ctx.backend.require("delivery-states", "what the platform recorded undelivered")
         sub_id = ctx.subscription_id(args["contains_undelivered"])
         undelivered = [
             d.event_id

@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 from hooksim.simulator import ApiClient
+from urllib3.util import SKIP_HEADER
 from werkzeug.test import Client
 
 from ._errors import StepFailed
@@ -208,6 +209,9 @@ class HttpGateway(ApiGateway):
     ) -> _Sent:
         if content_type is not None:
             headers = {**headers, "Content-Type": content_type}
+        if not any(name.lower() == "user-agent" for name in headers):
+            # A scenario left it out on purpose: urllib3 would add its own otherwise.
+            headers = {**headers, "User-Agent": SKIP_HEADER}
         try:
             response = self.session.request(
                 method,

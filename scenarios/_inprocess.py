@@ -89,6 +89,9 @@ class InProcessBackend:
     def inject_duplicate(self, event_id: str, subscription_id: str | None) -> None:
         self.platform.inject_duplicate(self.environment_id, event_id, subscription_id)
 
+    def require(self, feature: str, why: str) -> None:
+        pass  # hooksim's own platform offers every feature of the control contract
+
     # what happened -----------------------------------------------------------------------
     def attempts(
         self, *, subscription_id: str | None = None, kinds: tuple[str, ...]

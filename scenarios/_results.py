@@ -114,6 +114,17 @@ class ScenarioResult:
         return self.status == "passed"
 
     @property
+    def why_not_applicable(self) -> str | None:
+        """Why it could not be (fully) checked where it ran: the scenario's own reason, or
+        those of its expectations that could not be checked; None when nothing was."""
+        if self.not_applicable:
+            return self.not_applicable
+        reasons = dict.fromkeys(
+            f"{e.description}: {e.not_applicable}" for e in self.expectations if e.not_applicable
+        )
+        return "; ".join(reasons) or None
+
+    @property
     def reproduce(self) -> str:
         """The command that runs this scenario alone with its seed.
 

@@ -154,7 +154,7 @@ def _not_run(scenario: Scenario, seed: int, reason: str, wall: float) -> Scenari
 def _setup(ctx: RunContext) -> None:
     """Create the declared subscriptions through the management API, in file order."""
     for spec in ctx.scenario.subscriptions:
-        response = ctx.api.call("POST", "/v1/{env}/webhook", body=spec.body)
+        response = ctx.api.call("POST", "/v1/{env}/webhook", body=ctx.rewrite_urls(spec.body))
         if not 200 <= response.status < 300:
             raise StepFailed(f"{spec.span.label()}: subscription {spec.name}: {response.summary()}")
         ctx.register_subscription(spec.name, response.body["data"], spec.receiver)

@@ -52,6 +52,7 @@ from ._transport import (
     SimulatedConnectionError,
     Transport,
     TransportResult,
+    classify_status,
 )
 
 if TYPE_CHECKING:
@@ -151,6 +152,7 @@ __all__ = [
     "Unauthorized",
     "VirtualClock",
     "WallClock",
+    "classify_status",
     "default_schedule",
     "format_duration",
     "format_time",

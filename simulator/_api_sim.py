@@ -128,7 +128,8 @@ def publish_events(call: Call) -> Response:
 
 def _clock(call: Call) -> dict[str, Any]:
     clock = call.platform.clock
-    return {"data": {"now": format_time(clock.now()), "virtual": bool(clock.is_virtual)}}
+    now = clock.now()
+    return {"data": {"now": format_time(now), "virtual": bool(clock.is_virtual), "seconds": now}}
 
 
 def get_clock(call: Call) -> Response:

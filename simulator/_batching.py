@@ -252,7 +252,7 @@ class Batcher:
         # A Retry-After that came after the timeout is not honoured: the attempt was given up.
         timed_out = record.outcome is Outcome.TIMEOUT
         retry_after = None if timed_out else _retry_after(result, settings, scheduled_at)
-        if platform.transport.simulated and duration > 0:
+        if duration > 0 and (platform.transport.simulated or result.virtual):
             platform.scheduler.call_at(
                 started + duration, self._finish, batch, members, record, retry_after
             )

@@ -215,6 +215,7 @@ class HttpTransport:
             body=body,
             latency=latency,
             error=error,
+            virtual=self.simulated_latency,
         )
 
     def _read_capped(self, response: urllib3.BaseHTTPResponse, deadline: float) -> bytes:

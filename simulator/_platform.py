@@ -683,7 +683,7 @@ class Platform:
         )
         # A timed-out attempt has no answer: a Retry-After that came later was never heard.
         retry_after = None if timed_out else _retry_after(result, settings, scheduled_at)
-        if duration > 0 and self.transport.simulated:
+        if duration > 0 and (self.transport.simulated or result.virtual):
             # The answer comes later in virtual time; until then the delivery is in flight.
             self._in_flight[delivery.key] = delivery.attempts
             self.scheduler.call_at(started + duration, self._finish, delivery, record, retry_after)

@@ -63,6 +63,9 @@ class TransportResult:
     #: Seconds until the answer (or the failure). Virtual for simulated transports.
     latency: float = 0.0
     error: str | None = None
+    #: `latency` is platform time the engine must let pass (a real answer's `Sim-Latency`
+    #: under the virtual clock), though the transport is a real one.
+    virtual: bool = False
 
 
 class Transport(Protocol):

@@ -75,13 +75,21 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         from hooksim.scenarios import run_scenario
 
-        result = run_scenario(self.scenario, seed=self.config.getoption("hooksim_seed", None))
+        from ._target import target_session
+
+        result = run_scenario(
+            self.scenario,
+            seed=self.config.getoption("hooksim_seed", None),
+            session=target_session(self.config),
+        )
         self.result = result
         self.user_properties.append(("hooksim_seed", result.seed))
         self.user_properties.append(("hooksim_reproduce", result.reproduce))
         report = self.config.stash.get(REPORT_KEY, None)
         if report is not None:
             report.record(self, result)
+        if result.status == "not-applicable" and not self.config.getoption("hooksim_strict"):
+            pytest.skip(f"not applicable: {result.why_not_applicable}")
         if not result.passed:
             raise ScenarioFailed(result)
 
@@ -104,8 +112,10 @@ def format_failure(result: ScenarioResult) -> str:
     lines = [f"hooksim scenario {result.name!r} {result.status} ({result.file})"]
     if result.error:
         lines += ["", f"error: {result.error}"]
+    if result.status == "not-applicable":
+        lines += ["", f"not applicable (--hooksim-strict): {result.why_not_applicable}"]
     for expectation in result.expectations:
-        if not expectation.passed:
+        if expectation.status == "failed":
             lines += ["", *_expectation(expectation)]
     if result.attempts:
         lines += ["", *_log(result)]

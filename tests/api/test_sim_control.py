@@ -65,7 +65,11 @@ def test_publishing_an_id_twice_is_a_409(api: Api) -> None:
 @pytest.mark.clause("SIM-CLOCK")
 def test_clock_reads_and_advances(api: Api) -> None:
     assert api.get("/_sim/clock").json == {
-        "data": {"now": "2026-01-01T00:00:00.000Z", "virtual": True}
+        "data": {
+            "now": "2026-01-01T00:00:00.000Z",
+            "virtual": True,
+            "seconds": api.platform.clock.now(),
+        }
     }
     assert api.get(f"/_sim/clock?environmentId={ENV}").status_code == 200
     response = api.post("/_sim/clock/advance", json={"seconds": 90.5})

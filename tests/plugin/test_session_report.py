@@ -69,7 +69,13 @@ def test_the_report_has_every_scenario_of_the_session(pytester):
         "early/scenario_alpha.yaml",
         "early/scenario_bravo.yaml",
     ]
-    assert document["summary"] == {"errors": 0, "failed": 1, "passed": 5, "total": 6}
+    assert document["summary"] == {
+        "errors": 0,
+        "failed": 1,
+        "not_applicable": 0,
+        "passed": 5,
+        "total": 6,
+    }
     assert document["seed"] == 5
     assert "test_plain" not in html
 

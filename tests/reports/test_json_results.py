@@ -36,7 +36,8 @@ def test_round_trip(tmp_path: Path, results: list[ScenarioResult]) -> None:
     assert meta == {
         "hooksim": "9.9",
         "seed": 42,
-        "summary": {"total": 6, "passed": 4, "failed": 1, "errors": 1},
+        "target": None,
+        "summary": {"total": 6, "passed": 4, "failed": 1, "errors": 1, "not_applicable": 0},
         "wall_clock": {"total_seconds": pytest.approx(sum(r.wall_seconds for r in results))},
     }
 
@@ -45,7 +46,7 @@ def test_document_shape_and_sorted_keys(tmp_path: Path, results: list[ScenarioRe
     path = write_json_results(results, tmp_path / "r.json", seed=None, version="1.0")
     text = path.read_text()
     document = json.loads(text)
-    assert set(document) == {"hooksim", "seed", "summary", "scenarios", "wall_clock"}
+    assert set(document) == {"hooksim", "target", "seed", "summary", "scenarios", "wall_clock"}
     assert document["seed"] is None
     assert document["scenarios"] == json.loads(json.dumps([r.to_dict() for r in results]))
     assert text == json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

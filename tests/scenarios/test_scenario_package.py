@@ -11,6 +11,13 @@ from hooksim.simulator import EVENT_TYPES, Outcome, Settings
 
 PUBLIC = [
     "AttemptRow",
+    "Backend",
+    "InProcessSession",
+    "NotApplicable",
+    "Session",
+    "TargetError",
+    "TargetInfo",
+    "TargetSession",
     "Consumer",
     "DEFAULT_SEED",
     "DeliveryJudge",
