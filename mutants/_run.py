@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from ._catalogue import Mutant
 
-__all__ = ["Outcome", "RunSettings", "assemble", "run_mutants"]
+__all__ = ["Outcome", "RunSettings", "assemble", "mutated_hooksim", "run_mutants"]
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Source folder -> its place in the installed package (pyproject's package-dir).
@@ -114,6 +114,28 @@ def _module_of(file: str) -> str:
     if name.endswith("__init__"):
         name = name.removesuffix("__init__").rstrip(".")
     return f"{package}.{name}" if name else package
+
+
+def mutated_hooksim(
+    mutants: Sequence[Mutant], copy: Path, args: Sequence[str], python: str = sys.executable
+) -> tuple[list[str], dict[str, str]]:
+    """A `hooksim ARGS` command (and its environment) that runs from a fresh copy of the
+    package at `copy` with these mutants planted, and checks first that the mutated code is
+    what gets imported (exit NOT_ISOLATED otherwise); run it with `copy` as the working
+    folder. A planted-defect platform to serve."""
+    assemble(copy)
+    module, marker = "hooksim.simulator", ""
+    for mutant in mutants:
+        folder, rest = mutant.file.split("/", 1)
+        target = copy / PACKAGE_DIRS[folder] / rest
+        target.write_text(mutant.apply(target.read_text(encoding="utf-8")), encoding="utf-8")
+        module, marker = _module_of(mutant.file), mutant.new
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(copy) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    return [python, "-c", _BOOTSTRAP, str(copy), module, marker, *args], env
 
 
 def _run_one(mutant: Mutant | None, base: Path, work: Path, settings: RunSettings) -> Outcome:

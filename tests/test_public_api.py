@@ -80,6 +80,7 @@ SIMULATOR = [
     "Unauthorized",
     "VirtualClock",
     "WallClock",
+    "classify_status",
     "default_schedule",
     "format_duration",
     "format_time",

@@ -1,0 +1,86 @@
+"""The whole bundled library in target mode against `hooksim serve` started as a separate
+process: every scenario passes there as it does in process, and the report says which
+implementation and version it judged. A planted-defect target fails exactly the scenarios
+that cover the defect."""
+
+from __future__ import annotations
+
+import json
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from hooksim.scenarios import library_files, load_all
+
+from .conftest import Target
+
+pytestmark = [
+    pytest.mark.served,
+    pytest.mark.clause(
+        "SIM-CAPABILITIES", "SIM-RESET", "SIM-CLOCK", "SIM-LATENCY", "SIM-DELIVERY-STATES"
+    ),
+]
+
+REPO = Path(__file__).resolve().parents[2]
+LIBRARY = load_all(library_files())
+
+
+def _results(path: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads(path.read_text())
+
+
+def test_the_whole_library_passes_against_hooksim_serve(
+    start_target: Callable[..., Target], tmp_path: Path
+) -> None:
+    target = start_target()
+    done = target.run(
+        "--report", str(tmp_path / "report"), "--junit", str(tmp_path / "junit.xml"), cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    document = _results(tmp_path / "report" / "results.json")
+    statuses = {s["file"]: s["status"] for s in document["scenarios"]}
+    assert len(statuses) == len(LIBRARY)
+    assert set(statuses.values()) == {"passed"}, statuses
+    # The judged implementation and its version, in every report.
+    version = metadata.version("hooksim")
+    assert document["target"] == {
+        "url": target.url,
+        "implementation": f"hooksim {version}",
+        "contract": "hooksim-control/1",
+    }
+    html = (tmp_path / "report" / "index.html").read_text()
+    assert f"<strong>hooksim {version}</strong> at <code>{target.url}</code>" in html
+    assert f"Judging hooksim {version} at {target.url}" in done.stdout
+    suite = ET.parse(tmp_path / "junit.xml").getroot()
+    assert suite.get("tests") == str(len(LIBRARY)) and suite.get("skipped") == "0"
+    # Every scenario was judged by the independent delivery judge and the record check too.
+    for scenario in document["scenarios"]:
+        described = {e["description"] for e in scenario["expectations"]}
+        assert any(d.startswith("every delivery conforms") for d in described)
+        assert "the target's delivery records agree with what its receivers saw" in described
+
+
+def test_a_planted_defect_fails_exactly_the_scenarios_that_cover_it(
+    start_target: Callable[..., Target], tmp_path: Path
+) -> None:
+    sys.path.insert(0, str(REPO))
+    from mutants._catalogue import load_catalogue
+
+    planted = {
+        m.id: m
+        for m in load_catalogue()
+        if m.id in ("retry-after-added-to-backoff", "filter-action-flow-ignored")
+    }
+    assert len(planted) == 2
+    target = start_target(list(planted.values()), tmp_path)
+    done = target.run("--report", str(tmp_path / "report"), cwd=tmp_path)
+    assert done.returncode == 1, done.stdout[-4000:]
+    document = _results(tmp_path / "report" / "results.json")
+    failed = sorted(s["file"] for s in document["scenarios"] if s["status"] != "passed")
+    covering = sorted(
+        s.file for s in LIBRARY if {"RETRY-AFTER", "FILTER-ACTION-FLOW"} & set(s.clauses)
+    )
+    assert failed == covering
