@@ -10,16 +10,18 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from ._api import make_app
-from ._auth import ROLES, TOKEN_LIFETIME, ApiClient, Authority, Token
+from ._auth import ROLES, TOKEN_LIFETIME, Authority, Token
 from ._clock import DEFAULT_START, Clock, VirtualClock, WallClock, format_time, parse_time
-from ._credentials import CREDENTIAL_TYPES, DeliveryCredential
 from ._errors import Conflict, Forbidden, HooksimError, InvalidInput, NotFound, Unauthorized
 from ._events import EVENT_TYPES, PLATFORM_EVENTS, SDK_EVENTS, make_event_data
 from ._ids import IdSource
 from ._models import (
+    CREDENTIAL_TYPES,
+    ApiClient,
     AttemptRecord,
     BatchPolicy,
     Delivery,
+    DeliveryCredential,
     DeliveryState,
     Environment,
     Event,

@@ -19,12 +19,11 @@ one interrupted row listing its events, and sent again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
 from ._errors import NotFound
-from ._models import AttemptRecord, BatchPolicy, Delivery, DeliveryState, Outcome, Subscription
+from ._models import AttemptRecord, Batch, Delivery, DeliveryState, Outcome, Subscription
 from ._outgoing import build_request, transmit
 from ._scheduler import Timer
 from ._settings import Settings
@@ -35,29 +34,7 @@ from ._transport import OutgoingRequest, TransportResult
 if TYPE_CHECKING:
     from ._platform import Platform
 
-__all__ = ["Batch", "Batcher"]
-
-
-@dataclass(slots=True, eq=False)
-class Batch:
-    number: int
-    environment_id: str
-    subscription_id: str
-    policy: BatchPolicy
-    members: list[Delivery] = field(default_factory=list)
-    first_attempt_at: float | None = None
-    next_attempt_at: float | None = None
-    attempts: int = 0
-    timer: Timer | None = None
-    #: Still the subscription's open batch (events may join it).
-    collecting: bool = True
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (f"batch:{self.number}", self.subscription_id)
-
-    def pending(self) -> list[Delivery]:
-        return [m for m in self.members if m.state is DeliveryState.PENDING]
+__all__ = ["Batcher"]
 
 
 class Batcher:
@@ -67,6 +44,7 @@ class Batcher:
         self._platform = platform
         self._open: dict[str, Batch] = {}  # subscription id -> the batch still collecting
         self._numbers = 0
+        self._timers: dict[int, Timer] = {}  # batch number -> its next step
 
     def add(self, subscription: Subscription, delivery: Delivery, now: float) -> None:
         """An event for a batched subscription: it joins the batch that is collecting."""
@@ -80,19 +58,19 @@ class Batcher:
             self._numbers += 1
             batch = Batch(self._numbers, delivery.environment_id, subscription.id, policy)
             self._open[subscription.id] = batch
-            batch.timer = scheduler.call_at(now + policy.max_wait, self._first_attempt, batch)
+            self._timers[batch.number] = scheduler.call_at(
+                now + policy.max_wait, self._first_attempt, batch
+            )
         batch.members.append(delivery)
         platform.store.add_batch_member(batch, delivery)
         if len(batch.members) >= batch.policy.max_events:
             # Full: sent now; the next event starts another batch.
             del self._open[subscription.id]
             batch.collecting = False
-            assert batch.timer is not None
-            scheduler.cancel(batch.timer)
-            batch.timer = scheduler.call_at(now, self._first_attempt, batch)
+            scheduler.cancel(self._timers[batch.number])
+            self._timers[batch.number] = scheduler.call_at(now, self._first_attempt, batch)
             changed = True
-        timer = batch.timer
-        assert timer is not None
+        timer = self._timers[batch.number]
         delivery.next_attempt_at = timer.when
         if changed:
             # The first attempt is scheduled then (a restart keeps that time).
@@ -157,10 +135,11 @@ class Batcher:
         if batch.first_attempt_at is None:
             if batch.collecting:
                 self._open[batch.subscription_id] = batch
-            batch.timer = platform.scheduler.call_at(when, self._first_attempt, batch)
+            timer = platform.scheduler.call_at(when, self._first_attempt, batch)
         else:
-            batch.timer = platform.scheduler.call_at(when, self._attempt, batch)
-        platform.store.save_batch(batch, batch.timer.when, batch.timer.seq)
+            timer = platform.scheduler.call_at(when, self._attempt, batch)
+        self._timers[batch.number] = timer
+        platform.store.save_batch(batch, timer.when, timer.seq)
 
     def restored_numbers(self, numbers: int) -> None:
         """New batches are numbered after every batch the store ever kept."""
@@ -168,7 +147,7 @@ class Batcher:
 
     def _attempt(self, batch: Batch) -> None:
         platform = self._platform
-        batch.timer = None
+        self._timers.pop(batch.number, None)
         members = batch.pending()
         if not members:
             # Every event already ended (the subscription was disabled meanwhile).
@@ -195,6 +174,7 @@ class Batcher:
             events=events,
             subscription=subscription,
             credential=platform.delivery_credential(subscription),
+            tokens=platform._tokens,
             signature_header=settings.signature_header,
             timeout=settings.timeout,
             clock=platform.clock,
@@ -315,16 +295,16 @@ class Batcher:
         batch.next_attempt_at = when
         for member in batch.pending():
             member.next_attempt_at = when
-        timer = batch.timer = platform.scheduler.call_at(
+        timer = self._timers[batch.number] = platform.scheduler.call_at(
             max(when, platform.clock.now()), self._attempt, batch
         )
         platform.store.save_batch(batch, timer.when, timer.seq)
 
     def _end(self, batch: Batch, state: DeliveryState, reason: str | None) -> None:
         platform = self._platform
-        if batch.timer is not None:
-            platform.scheduler.cancel(batch.timer)
-            batch.timer = None
+        timer = self._timers.pop(batch.number, None)
+        if timer is not None:
+            platform.scheduler.cancel(timer)
         for member in batch.pending():
             platform._end(member, state, reason)
         platform.store.end_batch(batch)

@@ -19,9 +19,9 @@ from typing import Any
 from hooksim.contracts._signing import sign
 
 from ._clock import Clock
-from ._credentials import CredentialFailure, DeliveryCredential, authenticate, placeholder_headers
+from ._credentials import CredentialFailure, TokenCache, authenticate, placeholder_headers
 from ._mapping import MappingFailure, render_mapping
-from ._models import Event, Outcome, Subscription
+from ._models import DeliveryCredential, Event, Outcome, Subscription
 from ._transport import OutgoingRequest, Transport, TransportResult
 
 __all__ = ["ExtendedRequest", "build_request", "envelope_bytes", "transmit"]
@@ -83,6 +83,7 @@ def build_request(
     events: Sequence[Event],
     subscription: Subscription,
     credential: DeliveryCredential | None,
+    tokens: TokenCache,
     signature_header: str,
     timeout: float,
     clock: Clock,
@@ -122,7 +123,12 @@ def build_request(
         if credential is not None:
             try:
                 request, spent = authenticate(
-                    credential, real, transport=transport, now=clock.now(), user_agent=user_agent
+                    credential,
+                    real,
+                    transport=transport,
+                    tokens=tokens,
+                    now=clock.now(),
+                    user_agent=user_agent,
                 )
             except CredentialFailure as exc:
                 return TransportResult(Outcome.ERROR, latency=exc.latency, error=exc.reason)

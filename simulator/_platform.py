@@ -17,13 +17,14 @@ from hooksim.contracts._signing import sign
 from ._auth import Authority
 from ._clock import Clock, VirtualClock, WallClock
 from ._collector import batch_of_work
-from ._credentials import DeliveryCredential, check_credential_fields
+from ._credentials import TokenCache, check_credential_fields, headers_set_by
 from ._errors import Conflict, InvalidInput, NotFound
 from ._events import EVENT_TYPES, make_event_data
 from ._ids import IdSource
 from ._models import (
     AttemptRecord,
     Delivery,
+    DeliveryCredential,
     DeliveryState,
     Environment,
     Event,
@@ -137,6 +138,7 @@ class Platform:
             self.ids, token_clock if token_clock is not None else WallClock(), self.store
         )
         self.keep_bodies = keep_bodies
+        self._tokens = TokenCache()
         self.scheduler = Scheduler()
         self._listeners: list[Listener] = []
         self._routes = Routes(self.store)
@@ -921,7 +923,7 @@ class Platform:
                     f"{', '.join(users)}; change or delete them first"
                 )
             self.store.remove_credential(credential)
-            credential.forget_token()
+            self._tokens.forget(credential)
             return credential
 
     def delivery_credential(self, subscription: Subscription) -> DeliveryCredential | None:
@@ -942,7 +944,7 @@ class Platform:
                 f"{env_id!r}",
                 "credentialId",
             )
-        reserved = credential.reserved_headers()
+        reserved = headers_set_by(credential)
         for name in headers:
             if name.lower() in reserved:
                 raise InvalidInput(
@@ -959,6 +961,7 @@ class Platform:
             events=[event],
             subscription=subscription,
             credential=self.delivery_credential(subscription),
+            tokens=self._tokens,
             signature_header=settings.signature_header,
             timeout=settings.timeout,
             clock=self.clock,
