@@ -14,6 +14,7 @@ from ._auth import ROLES, TOKEN_LIFETIME, Authority, Token
 from ._clock import DEFAULT_START, Clock, VirtualClock, WallClock, format_time, parse_time
 from ._errors import Conflict, Forbidden, HooksimError, InvalidInput, NotFound, Unauthorized
 from ._events import EVENT_TYPES, PLATFORM_EVENTS, SDK_EVENTS, make_event_data
+from ._exchange import OutgoingRequest, Transport, TransportResult
 from ._ids import IdSource
 from ._models import (
     CREDENTIAL_TYPES,
@@ -30,7 +31,7 @@ from ._models import (
 )
 from ._platform import USER_AGENT, Platform
 from ._receivers import Behaviour, ReceivedRequest, RecordingReceiver
-from ._retry import default_schedule, next_retry_at
+from ._rules import default_schedule, next_retry_at
 from ._settings import Settings
 from ._signals import (
     AttemptFinished,
@@ -44,14 +45,7 @@ from ._spill_store import SpillingStore
 from ._sqlite_store import SqliteStore
 from ._storage import Store, StoreError
 from ._store import MemoryStore
-from ._transport import (
-    LATENCY_KEY,
-    InProcessTransport,
-    OutgoingRequest,
-    SimulatedConnectionError,
-    Transport,
-    TransportResult,
-)
+from ._transport import LATENCY_KEY, InProcessTransport, SimulatedConnectionError
 
 if TYPE_CHECKING:
     from ._driver import DeliveryPool, Driver

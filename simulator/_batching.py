@@ -23,13 +23,14 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ._errors import NotFound
-from ._models import AttemptRecord, Batch, Delivery, DeliveryState, Outcome, Subscription
+from ._exchange import OutgoingRequest, TransportResult
+from ._models import AttemptRecord, Batch, Delivery, DeliveryState, Subscription
 from ._outgoing import build_request, transmit
+from ._rules import Answer
 from ._scheduler import Timer
 from ._settings import Settings
 from ._signals import AttemptFinished
 from ._storage import QueuedBatch
-from ._transport import OutgoingRequest, TransportResult
 
 if TYPE_CHECKING:
     from ._platform import Platform
@@ -210,9 +211,9 @@ class Batcher:
         result: TransportResult,
     ) -> None:
         from ._wire import answer_record
-        from ._wire import retry_after_delay as _retry_after
 
         platform = self._platform
+        answer = platform._rules.judge(result, settings, scheduled_at)
         record = answer_record(
             batch.environment_id,
             members[0].event_id,
@@ -223,28 +224,25 @@ class Batcher:
             started=started,
             request=request,
             request_id=request_id,
-            result=result,
+            answer=answer,
             settings=settings,
             keep_body=platform.keep_bodies,
             event_ids=tuple(m.event_id for m in members),
         )
         duration = record.duration
-        # A Retry-After that came after the timeout is not honoured: the attempt was given up.
-        timed_out = record.outcome is Outcome.TIMEOUT
-        retry_after = None if timed_out else _retry_after(result, settings, scheduled_at)
         if platform.transport.simulated and duration > 0:
             platform.scheduler.call_at(
-                started + duration, self._finish, batch, members, record, retry_after
+                started + duration, self._finish, batch, members, record, answer
             )
         else:
-            self._finish(batch, members, record, retry_after)
+            self._finish(batch, members, record, answer)
 
     def _finish(
         self,
         batch: Batch,
         members: list[Delivery],
         record: AttemptRecord,
-        retry_after: float | None,
+        answer: Answer,
     ) -> None:
         """The engine's rules for an answered attempt, for the batch as one unit."""
         platform = self._platform
@@ -257,46 +255,36 @@ class Batcher:
                 cancelled = True
         platform.store.log_attempt(record)
         platform._emit(AttemptFinished(record))
+        subscription: Subscription | None
         try:
             subscription = platform.store.subscription(batch.environment_id, batch.subscription_id)
         except NotFound:
-            if record.succeeded:
-                self._end(batch, DeliveryState.DELIVERED, None)
-            else:
-                self._end(batch, DeliveryState.UNDELIVERED, "subscription-deleted")
-            return
+            subscription = None
         settings = platform.store.environment(batch.environment_id).settings
-        if record.succeeded:
-            subscription.consecutive_failures = 0
-            platform.store.save_subscription(subscription)
-            self._end(batch, DeliveryState.DELIVERED, None)
-            return
-        subscription.consecutive_failures += 1
-        platform.store.save_subscription(subscription)
-        if not batch.pending():
-            platform.store.end_batch(batch)
-            return
-        assert batch.first_attempt_at is not None
-        verdict = platform._after_failure(
+        verdict = platform._rules.after_attempt(
+            batch,
             subscription,
             settings,
-            attempts=batch.attempts,
-            first_attempt_at=batch.first_attempt_at,
-            scheduled_at=record.scheduled_at,
-            retry_after=retry_after,
+            answer,
+            platform.clock.now(),
+            platform.ids.rng,
             cancelled=cancelled,
         )
-        if verdict.when is None:
-            self._end(batch, DeliveryState.UNDELIVERED, verdict.reason)
-            if verdict.disable:
+        platform._apply(subscription, verdict)
+        if verdict.end is not None:
+            self._end(batch, verdict.end, verdict.reason)
+            if verdict.disable and subscription is not None:
                 platform._disable(subscription, "auto")
             return
-        when = verdict.when
+        if verdict.retry_at is None or verdict.due is None:
+            platform.store.end_batch(batch)
+            return
+        when = verdict.retry_at
         batch.next_attempt_at = when
         for member in batch.pending():
             member.next_attempt_at = when
         timer = self._timers[batch.number] = platform.scheduler.call_at(
-            max(when, platform.clock.now()), self._attempt, batch
+            verdict.due, self._attempt, batch
         )
         platform.store.save_batch(batch, timer.when, timer.seq)
 

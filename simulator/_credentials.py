@@ -29,8 +29,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ._errors import InvalidInput
+from ._exchange import OutgoingRequest, Transport
 from ._models import CREDENTIAL_FIELDS, CREDENTIAL_TYPES, DeliveryCredential, Outcome
-from ._transport import OutgoingRequest, Transport
 
 __all__ = [
     "REDACTED",

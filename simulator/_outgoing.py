@@ -20,9 +20,9 @@ from hooksim.contracts._signing import sign
 
 from ._clock import Clock
 from ._credentials import CredentialFailure, TokenCache, authenticate, placeholder_headers
+from ._exchange import OutgoingRequest, Transport, TransportResult
 from ._mapping import MappingFailure, render_mapping
 from ._models import DeliveryCredential, Event, Outcome, Subscription
-from ._transport import OutgoingRequest, Transport, TransportResult
 
 __all__ = ["ExtendedRequest", "build_request", "envelope_bytes", "transmit"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hooksim.contracts._signing import sign
 
@@ -20,6 +20,7 @@ from ._collector import batch_of_work
 from ._credentials import TokenCache, check_credential_fields, headers_set_by
 from ._errors import Conflict, InvalidInput, NotFound
 from ._events import EVENT_TYPES, make_event_data
+from ._exchange import OutgoingRequest, Transport, TransportResult
 from ._ids import IdSource
 from ._models import (
     AttemptRecord,
@@ -33,8 +34,15 @@ from ._models import (
 )
 from ._outgoing import build_request as build_extended_request
 from ._outgoing import transmit
-from ._retry import next_retry_at
 from ._routes import Routes
+from ._rules import (
+    ATOMIC_RULES,
+    SUBSCRIPTION_DELETED,
+    SUBSCRIPTION_DISABLED,
+    Answer,
+    DeliveryRules,
+    Verdict,
+)
 from ._scheduler import Scheduler, Timer
 from ._settings import Settings
 from ._signals import (
@@ -48,7 +56,7 @@ from ._signals import (
 )
 from ._storage import Queued, QueuedBatch, Resume, SentAttempt, Store
 from ._store import MemoryStore
-from ._transport import InProcessTransport, OutgoingRequest, Transport, TransportResult
+from ._transport import InProcessTransport
 from ._validation import check_subscription_fields
 from ._wire import (
     answer_record,
@@ -60,13 +68,7 @@ from ._wire import (
     envelope as _envelope,
 )
 from ._wire import (
-    judge as _judge,
-)
-from ._wire import (
     redact as _redact,
-)
-from ._wire import (
-    retry_after_delay as _retry_after,
 )
 from ._wire import (
     send_safely as _send_safely,
@@ -81,24 +83,11 @@ USER_AGENT = "hooksim/0.1 (Atomic webhooks reference platform)"
 _EVENT_SET = frozenset(EVENT_TYPES)
 MAX_PUBLISH_COUNT = 100_000
 
-# Why a delivery ended undelivered.
-RETRIES_EXHAUSTED = "retries-exhausted"
-SUBSCRIPTION_DISABLED = "subscription-disabled"
-SUBSCRIPTION_DELETED = "subscription-deleted"
 # The log's note on an attempt whose answer a restart lost (it is sent again).
 INTERRUPTED = (
     "interrupted: the platform stopped before this attempt was answered; it was sent again "
     "after the restart"
 )
-
-
-class AfterFailure(NamedTuple):
-    """The verdict on a failed attempt: retry at `when`, or end undelivered for `reason`
-    (and, when `disable`, auto-disable the subscription after ending it)."""
-
-    when: float | None
-    reason: str | None
-    disable: bool
 
 
 class Dispatcher(Protocol):
@@ -139,6 +128,7 @@ class Platform:
         )
         self.keep_bodies = keep_bodies
         self._tokens = TokenCache()
+        self._rules: DeliveryRules = ATOMIC_RULES
         self.scheduler = Scheduler()
         self._listeners: list[Listener] = []
         self._routes = Routes(self.store)
@@ -646,8 +636,8 @@ class Platform:
         request_id: str,
         result: TransportResult,
     ) -> None:
-        duration, outcome = _judge(result, settings.timeout)
-        timed_out = outcome is Outcome.TIMEOUT
+        answer = self._rules.judge(result, settings, scheduled_at)
+        duration = answer.duration
         # Positional (one per delivery: keywords cost twice as much), in field order.
         record = AttemptRecord(
             delivery.environment_id,
@@ -658,26 +648,24 @@ class Platform:
             scheduled_at,
             started,  # started_at
             started + duration,  # finished_at
-            outcome,
-            None if timed_out else result.status_code,
+            answer.outcome,
+            answer.status_code,
             duration,
             request_id,
             request.method,
             request.url,
             _redact(request.headers, settings.signature_header),
-            f"no answer within {settings.timeout:g} s" if timed_out else result.error,
+            answer.error,
             request.body if self.keep_bodies else b"",
         )
-        # A timed-out attempt has no answer: a Retry-After that came later was never heard.
-        retry_after = None if timed_out else _retry_after(result, settings, scheduled_at)
         if duration > 0 and self.transport.simulated:
             # The answer comes later in virtual time; until then the delivery is in flight.
             self._in_flight[delivery.key] = delivery.attempts
-            self.scheduler.call_at(started + duration, self._finish, delivery, record, retry_after)
+            self.scheduler.call_at(started + duration, self._finish, delivery, record, answer)
         else:
-            self._finish(delivery, record, retry_after)
+            self._finish(delivery, record, answer)
 
-    def _finish(self, delivery: Delivery, record: AttemptRecord, retry_after: float | None) -> None:
+    def _finish(self, delivery: Delivery, record: AttemptRecord, answer: Answer) -> None:
         key = delivery.key
         self._in_flight.pop(key, None)
         cancelled = key in self._cancelled
@@ -686,95 +674,52 @@ class Platform:
         self.store.log_attempt(record)
         if self._listeners:
             self._emit(AttemptFinished(record))
+        subscription: Subscription | None
         try:
             subscription = self.store.subscription(
                 delivery.environment_id, delivery.subscription_id
             )
         except NotFound:
-            # Deleted (after being disabled) while this attempt was in flight: its answer
-            # still decides how the delivery ends, and nothing more is sent.
-            if record.succeeded:
-                self._end(delivery, DeliveryState.DELIVERED, None)
-            else:
-                self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DELETED)
-            return
-        environment = self.store.environment(delivery.environment_id)
-        settings = environment.settings
-        if record.outcome is Outcome.SUCCESS:
-            if subscription.consecutive_failures:  # unchanged otherwise: nothing to save
-                subscription.consecutive_failures = 0
-                self.store.save_subscription(subscription)
-            if delivery.state is DeliveryState.PENDING:
-                self._end(delivery, DeliveryState.DELIVERED, None)
-                if (
-                    subscription.active  # nothing more is sent to a disabled subscription
-                    and settings.duplicate_probability
-                    and self.ids.rng.random() < settings.duplicate_probability
-                ):
-                    event = self.store.event(delivery.environment_id, delivery.event_id)
-                    if self._dispatching:
-                        request, answered = self._prepare_copy(
-                            event, subscription, delivery.attempts, "duplicate"
-                        )
-                        self._dispatch(request, answered)
-                    else:
-                        self._send_copy(event, subscription, delivery.attempts, "duplicate")
-            return
-        subscription.consecutive_failures += 1
-        self.store.save_subscription(subscription)
-        if delivery.state is not DeliveryState.PENDING:
-            return
-        verdict = self._after_failure(
+            subscription = None
+        settings = self.store.environment(delivery.environment_id).settings
+        verdict = self._rules.after_attempt(
+            delivery,
             subscription,
             settings,
-            attempts=delivery.attempts,
-            first_attempt_at=delivery.first_attempt_at,
-            scheduled_at=record.scheduled_at,
-            retry_after=retry_after,
+            answer,
+            self.clock.now(),
+            self.ids.rng,
             cancelled=cancelled,
         )
-        if verdict.when is None:
-            self._end(delivery, DeliveryState.UNDELIVERED, verdict.reason)
-            if verdict.disable:
+        self._apply(subscription, verdict)
+        if verdict.end is not None:
+            if delivery.state is DeliveryState.PENDING:
+                self._end(delivery, verdict.end, verdict.reason)
+            if verdict.disable and subscription is not None:
                 self._disable(subscription, "auto")
-            return
-        delivery.next_attempt_at = verdict.when
-        self._schedule_attempt(delivery, verdict.when)
+            if verdict.duplicate and subscription is not None:
+                event = self.store.event(delivery.environment_id, delivery.event_id)
+                if self._dispatching:
+                    request, answered = self._prepare_copy(
+                        event, subscription, delivery.attempts, "duplicate"
+                    )
+                    self._dispatch(request, answered)
+                else:
+                    self._send_copy(event, subscription, delivery.attempts, "duplicate")
+        elif verdict.retry_at is not None and verdict.due is not None:
+            delivery.next_attempt_at = verdict.retry_at
+            self._schedule_attempt(delivery, verdict.due)
 
-    def _after_failure(
-        self,
-        subscription: Subscription,
-        settings: Settings,
-        *,
-        attempts: int,
-        first_attempt_at: float,
-        scheduled_at: float,
-        retry_after: float | None,
-        cancelled: bool,
-    ) -> AfterFailure:
-        """What follows the failed attempt of a pending delivery or batch (its failure is
-        already counted): the rules of retries and auto-disable, in one place for both."""
-        if not subscription.active:
-            return AfterFailure(None, SUBSCRIPTION_DISABLED, False)
+    def _apply(self, subscription: Subscription | None, verdict: Verdict) -> None:
+        """The verdict's counter change (saved only when it changes)."""
+        failures = verdict.failures
         if (
-            subscription.disable_after_failures
-            and subscription.consecutive_failures >= settings.disable_threshold
+            subscription is not None
+            and failures is not None
+            and subscription.consecutive_failures != failures
         ):
-            return AfterFailure(None, SUBSCRIPTION_DISABLED, True)
-        if cancelled:  # disabled while this attempt was in flight: it was the last one
-            return AfterFailure(None, SUBSCRIPTION_DISABLED, False)
-        when = next_retry_at(
-            settings,
-            attempts_made=attempts,
-            first_attempt_at=first_attempt_at,
-            previous_scheduled_at=scheduled_at,
-            subscription_max_retries=subscription.max_retries,
-            retry_after=retry_after,
-            rng=self.ids.rng,
-        )
-        if when is None:
-            return AfterFailure(None, RETRIES_EXHAUSTED, False)
-        return AfterFailure(when, None, False)
+            subscription.consecutive_failures = failures
+            self.store.save_subscription(subscription)
 
     def _schedule_attempt(self, delivery: Delivery, when: float) -> None:
         """Queue the delivery's next attempt at `when` (at once if that has passed)."""
@@ -831,7 +776,7 @@ class Platform:
             started=started,
             request=request,
             request_id=request_id,
-            result=result,
+            answer=self._rules.judge(result, settings, started),
             settings=settings,
             keep_body=self.keep_bodies,
         )

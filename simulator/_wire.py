@@ -7,25 +7,21 @@ and the batcher.
 from __future__ import annotations
 
 import json
-import math
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from ._encoding import encoded_data
+from ._exchange import OutgoingRequest, Transport, TransportResult
 from ._models import AttemptRecord, Event, Outcome
 from ._outgoing import transmit
+from ._rules import Answer
 from ._settings import Settings
-from ._transport import OutgoingRequest, Transport, TransportResult
 
 __all__ = [
     "answer_record",
     "endpoint_of",
     "envelope",
-    "judge",
     "redact",
-    "retry_after_delay",
     "send_safely",
 ]
 
@@ -87,15 +83,13 @@ def answer_record(
     started: float,
     request: OutgoingRequest,
     request_id: str,
-    result: TransportResult,
+    answer: Answer,
     settings: Settings,
     keep_body: bool,
     event_ids: tuple[str, ...] = (),
 ) -> AttemptRecord:
     """The delivery log's row for an answered request (copies, tests and batches; the
     per-delivery hot path builds its row inline)."""
-    duration, outcome = judge(result, settings.timeout)
-    timed_out = outcome is Outcome.TIMEOUT
     return AttemptRecord(
         environment_id=environment_id,
         event_id=event_id,
@@ -104,48 +98,18 @@ def answer_record(
         kind=kind,
         scheduled_at=scheduled_at,
         started_at=started,
-        finished_at=started + duration,
-        outcome=outcome,
-        status_code=None if timed_out else result.status_code,
-        duration=duration,
+        finished_at=started + answer.duration,
+        outcome=answer.outcome,
+        status_code=answer.status_code,
+        duration=answer.duration,
         request_id=request_id,
         method=request.method,
         url=request.url,
         headers=redact(request.headers, settings.signature_header),
-        error=f"no answer within {settings.timeout:g} s" if timed_out else result.error,
+        error=answer.error,
         body=request.body if keep_body else b"",
         event_ids=event_ids,
     )
-
-
-def judge(result: TransportResult, timeout: float) -> tuple[float, Outcome]:
-    if result.latency > timeout:
-        return timeout, Outcome.TIMEOUT
-    return result.latency, result.outcome
-
-
-def retry_after_delay(
-    result: TransportResult, settings: Settings, scheduled_at: float
-) -> float | None:
-    """Seconds after the attempt's scheduled start that the receiver asked the next retry to
-    wait, or None. Retry-After is delta-seconds or an HTTP-date (RFC 9110); a date is read
-    on the platform's own clock (virtual in a simulation), like every other time here."""
-    if result.status_code not in settings.retry_after_statuses:
-        return None
-    value = result.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None  # unreadable: the backoff delay stands
-        if moment.tzinfo is None:  # an HTTP-date is always GMT
-            moment = moment.replace(tzinfo=UTC)
-        seconds = moment.timestamp() - scheduled_at
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 _REDACTED = "[redacted]"

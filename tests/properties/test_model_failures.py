@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import hooksim.scenarios._context as scenario_context
-import hooksim.simulator._platform as engine
+import hooksim.simulator._rules as rules
 import pytest
 from hooksim.scenarios import ScenarioResult, load_scenario, run_scenario
 from hooksim.simulator import Platform, Settings
@@ -88,13 +88,13 @@ class FailedTestsCount(Platform):
 
 
 def _first_retry_one_second_late(monkeypatch: pytest.MonkeyPatch) -> None:
-    schedule = engine.next_retry_at
+    schedule = rules.next_retry_at
 
     def late(settings: Settings, **known: Any) -> float | None:
         when = schedule(settings, **known)
         return when + 1 if when is not None and known["attempts_made"] == 1 else when
 
-    monkeypatch.setattr(engine, "next_retry_at", late)
+    monkeypatch.setattr(rules, "next_retry_at", late)
 
 
 @dataclass(frozen=True)
