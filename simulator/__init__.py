@@ -29,7 +29,7 @@ from ._models import (
     Outcome,
     Subscription,
 )
-from ._platform import USER_AGENT, Platform
+from ._platform import Platform
 from ._receivers import Behaviour, ReceivedRequest, RecordingReceiver
 from ._rules import default_schedule, next_retry_at
 from ._settings import Settings
@@ -46,6 +46,7 @@ from ._sqlite_store import SqliteStore
 from ._storage import Store, StoreError
 from ._store import MemoryStore
 from ._transport import LATENCY_KEY, InProcessTransport, SimulatedConnectionError
+from ._writer import USER_AGENT
 
 if TYPE_CHECKING:
     from ._driver import DeliveryPool, Driver

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING
 from ._errors import NotFound
 from ._exchange import OutgoingRequest, TransportResult
 from ._models import AttemptRecord, Batch, Delivery, DeliveryState, Subscription
-from ._outgoing import build_request, transmit
 from ._rules import Answer
 from ._scheduler import Timer
 from ._settings import Settings
 from ._signals import AttemptFinished
 from ._storage import QueuedBatch
+from ._writer import transmit
 
 if TYPE_CHECKING:
     from ._platform import Platform
@@ -170,17 +170,13 @@ class Batcher:
             member.attempts = batch.attempts
         events = [platform.store.event(batch.environment_id, m.event_id) for m in members]
         request_id = platform.ids.uuid()
-        request = build_request(
-            request_id=request_id,
-            events=events,
-            subscription=subscription,
-            credential=platform.delivery_credential(subscription),
-            tokens=platform._tokens,
-            signature_header=settings.signature_header,
-            timeout=settings.timeout,
-            clock=platform.clock,
-            user_agent=_user_agent(),
-            batched=True,
+        request = platform._writer.write(
+            request_id,
+            events,
+            subscription,
+            settings,
+            platform.delivery_credential(subscription),
+            True,
         )
         answered = partial(
             self._answered, batch, members, settings, scheduled_at, now, request, request_id
@@ -296,9 +292,3 @@ class Batcher:
         for member in batch.pending():
             platform._end(member, state, reason)
         platform.store.end_batch(batch)
-
-
-def _user_agent() -> str:
-    from ._platform import USER_AGENT
-
-    return USER_AGENT

@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
-from hooksim.contracts._signing import sign
-
 from ._auth import Authority
 from ._clock import Clock, VirtualClock, WallClock
 from ._collector import batch_of_work
@@ -32,8 +30,6 @@ from ._models import (
     Outcome,
     Subscription,
 )
-from ._outgoing import build_request as build_extended_request
-from ._outgoing import transmit
 from ._routes import Routes
 from ._rules import (
     ATOMIC_RULES,
@@ -65,21 +61,17 @@ from ._wire import (
     endpoint_of as _endpoint,
 )
 from ._wire import (
-    envelope as _envelope,
-)
-from ._wire import (
     redact as _redact,
 )
 from ._wire import (
     send_safely as _send_safely,
 )
+from ._writer import RequestWriter, transmit
 
 if TYPE_CHECKING:
     from ._batching import Batcher
 
-__all__ = ["USER_AGENT", "Dispatcher", "Platform"]
-
-USER_AGENT = "hooksim/0.1 (Atomic webhooks reference platform)"
+__all__ = ["Dispatcher", "Platform"]
 _EVENT_SET = frozenset(EVENT_TYPES)
 MAX_PUBLISH_COUNT = 100_000
 
@@ -129,6 +121,7 @@ class Platform:
         self.keep_bodies = keep_bodies
         self._tokens = TokenCache()
         self._rules: DeliveryRules = ATOMIC_RULES
+        self._writer = RequestWriter(clock=self.clock, tokens=self._tokens)
         self.scheduler = Scheduler()
         self._listeners: list[Listener] = []
         self._routes = Routes(self.store)
@@ -545,21 +538,13 @@ class Platform:
         self, event: Event, subscription: Subscription, settings: Settings
     ) -> tuple[OutgoingRequest, str]:
         request_id = self.ids.uuid()
-        if (
-            subscription.credential_id is not None
-            or subscription.mapping is not None
-            or subscription.batch is not None
-        ):
-            return self._build_extended(event, subscription, settings, request_id), request_id
-        body = _envelope(request_id, event, subscription.id)
-        headers = {
-            **subscription.headers,
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            settings.signature_header: sign(subscription.secret, body),
-        }
-        request = OutgoingRequest(
-            subscription.method, subscription.url, headers, body, settings.timeout
+        request = self._writer.write(
+            request_id,
+            (event,),
+            subscription,
+            settings,
+            self.delivery_credential(subscription),
+            subscription.batch is not None,
         )
         return request, request_id
 
@@ -897,22 +882,6 @@ class Platform:
                     "cannot be overridden",
                     "headers",
                 )
-
-    def _build_extended(
-        self, event: Event, subscription: Subscription, settings: Settings, request_id: str
-    ) -> OutgoingRequest:
-        return build_extended_request(
-            request_id=request_id,
-            events=[event],
-            subscription=subscription,
-            credential=self.delivery_credential(subscription),
-            tokens=self._tokens,
-            signature_header=settings.signature_header,
-            timeout=settings.timeout,
-            clock=self.clock,
-            user_agent=USER_AGENT,
-            batched=subscription.batch is not None,
-        )
 
     def _batch(self, subscription: Subscription, delivery: Delivery, now: float) -> None:
         self._batches().add(subscription, delivery, now)

@@ -6,52 +6,20 @@ and the batcher.
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
 from urllib.parse import urlsplit
 
-from ._encoding import encoded_data
 from ._exchange import OutgoingRequest, Transport, TransportResult
-from ._models import AttemptRecord, Event, Outcome
-from ._outgoing import transmit
+from ._models import AttemptRecord, Outcome
 from ._rules import Answer
 from ._settings import Settings
+from ._writer import transmit
 
 __all__ = [
     "answer_record",
     "endpoint_of",
-    "envelope",
     "redact",
     "send_safely",
 ]
-
-
-#: `json.dumps(..., separators=(",", ":"))` without building an encoder per call.
-_HEAD = json.JSONEncoder(separators=(",", ":"))
-
-
-@lru_cache(maxsize=4096)
-def envelope_middle(environment_id: str, webhook_id: str) -> bytes:
-    """The envelope between the request id and the event's data: the same for every request
-    to one subscription, so it is encoded once."""
-    tail = _HEAD.encode(
-        {"environmentId": environment_id, "webhookId": webhook_id, "isBatched": False}
-    )
-    return ('",' + tail[1:-1] + ',"data":').encode()
-
-
-def envelope(request_id: str, event: Event, webhook_id: str) -> bytes:
-    """`{"requestId":...,"environmentId":...,"webhookId":...,"isBatched":false,"data":...}`
-    (a request id is a UUID: nothing in it needs escaping)."""
-    return b"".join(
-        (
-            b'{"requestId":"',
-            request_id.encode(),
-            envelope_middle(event.environment_id, webhook_id),
-            encoded_data(event),
-            b"}",
-        )
-    )
 
 
 def endpoint_of(url: str) -> str:
