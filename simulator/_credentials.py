@@ -39,8 +39,10 @@ __all__ = [
     "TokenCache",
     "authenticate",
     "check_credential_fields",
+    "check_headers_free",
     "headers_set_by",
     "placeholder_headers",
+    "redact",
     "safe_url",
 ]
 
@@ -88,6 +90,19 @@ def headers_set_by(credential: DeliveryCredential) -> frozenset[str]:
     if credential.type == "aws-sigv4":
         return _AWS_HEADERS
     return frozenset({"authorization"})
+
+
+def check_headers_free(credential: DeliveryCredential, headers: Mapping[str, str]) -> None:
+    """InvalidInput unless a subscription's custom `headers` leave alone those the
+    credential writes."""
+    reserved = headers_set_by(credential)
+    for name in headers:
+        if name.lower() in reserved:
+            raise InvalidInput(
+                f"header {name!r} is set by delivery credential {credential.id!r} and "
+                "cannot be overridden",
+                "headers",
+            )
 
 
 class TokenCache:
@@ -208,6 +223,22 @@ def placeholder_headers(credential: DeliveryCredential) -> dict[str, str]:
     if credential.type == "aws-sigv4" and credential.fields["signing"] == "query":
         return {}
     return {"Authorization": REDACTED}
+
+
+#: Headers that carry a credential whoever set them: the log never shows their values.
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
+
+
+def redact(headers: dict[str, str], signature_header: str) -> dict[str, str]:
+    """Headers as they may appear in logs: credentials never do (LOG-REDACT). Usually none
+    is a credential, and the log then shares the request's dict (nothing changes a request's
+    headers once it is built) rather than copying it for every attempt."""
+    if _SECRET_HEADERS.isdisjoint(map(str.lower, headers)):
+        return headers
+    return {
+        name: REDACTED if name.lower() in _SECRET_HEADERS else value
+        for name, value in headers.items()
+    }
 
 
 def safe_url(url: str) -> str:

@@ -116,7 +116,6 @@ class DeliveryRules(Protocol):
         answer: Answer,
         now: float,
         rng: random.Random | None,
-        *,
         cancelled: bool = False,
     ) -> Verdict: ...
 
@@ -173,7 +172,9 @@ def judge(result: TransportResult, settings: Settings, scheduled_at: float) -> A
             result.latency,
             result.error,
             scheduled_at,
-            retry_after_delay(result, settings, scheduled_at),
+            retry_after_delay(result, settings, scheduled_at)
+            if result.status_code in settings.retry_after_statuses
+            else None,
         ),
     )
 
@@ -278,7 +279,6 @@ def after_attempt(
     answer: Answer,
     now: float,
     rng: random.Random | None,
-    *,
     cancelled: bool = False,
 ) -> Verdict:
     """What follows the answered attempt of `unit` (a delivery or a batch, `unit.attempts`

@@ -78,6 +78,19 @@ _ALWAYS_RESERVED = frozenset(
     }
 )
 _EVENT_SET = frozenset(EVENT_TYPES)
+#: A subscription's API field -> its attribute on the record.
+SUBSCRIPTION_ATTRIBUTES = {
+    "types": "types",
+    "url": "url",
+    "headers": "headers",
+    "name": "name",
+    "method": "method",
+    "maxRetries": "max_retries",
+    "disableAfterFailures": "disable_after_failures",
+    "credentialId": "credential_id",
+    "mapping": "mapping",
+    "batch": "batch",
+}
 
 
 def check_subscription_fields(

@@ -62,10 +62,11 @@ USER_AGENT = "hooksim/0.1 (Atomic webhooks reference platform)"
 EncodeEnvelope = Callable[[str, str, str, Sequence[Event], bool], bytes]
 #: The same envelope as data, for a subscription's mapping template (same arguments).
 EnvelopeFields = Callable[[str, str, str, Sequence[Event], bool], dict[str, Any]]
-#: Headers that sign a body: `(secret, body, settings, message_id, timestamp)`. `message_id`
-#: (the event's id, the same on every attempt) and `timestamp` (platform time) are there for
+#: Adds the headers that sign a body to a request's headers:
+#: `(headers, secret, body, settings, message_id, timestamp)`. `message_id` (the event's id,
+#: the same on every attempt) and `timestamp` (platform time of the attempt) are there for
 #: schemes that sign them too (Standard Webhooks, Stripe); Atomic's signs the body alone.
-SigningScheme = Callable[[str, bytes, Settings, str, float], dict[str, str]]
+SigningScheme = Callable[[dict[str, str], str, bytes, Settings, str, float], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +133,15 @@ def atomic_envelope_fields(
 
 
 def atomic_signature(
-    secret: str, body: bytes, settings: Settings, message_id: str, timestamp: float
-) -> dict[str, str]:
+    headers: dict[str, str],
+    secret: str,
+    body: bytes,
+    settings: Settings,
+    message_id: str,
+    timestamp: float,
+) -> None:
     """HMAC-SHA256 of the exact body bytes, lowercase hex, in the configured header."""
-    return {settings.signature_header: sign(secret, body)}
+    headers[settings.signature_header] = sign(secret, body)
 
 
 ATOMIC_ENVELOPE = Envelope(atomic_envelope, atomic_envelope_fields)
@@ -190,9 +196,11 @@ class RequestWriter:
         settings: Settings,
         credential: DeliveryCredential | None,
         batched: bool,
+        now: float,
     ) -> OutgoingRequest:
-        """The request carrying `events` (one, or a batch when `batched`) to `subscription`;
-        `credential` is the one it names (None when it names none, or it was deleted)."""
+        """The request carrying `events` (one, or a batch when `batched`) to `subscription`
+        at platform time `now`; `credential` is the one it names (None when it names none,
+        or it was deleted)."""
         environment_id = events[0].environment_id
         body = self._encode(request_id, environment_id, subscription.id, events, batched)
         failure: str | None = None
@@ -206,8 +214,8 @@ class RequestWriter:
             **subscription.headers,
             "Content-Type": "application/json",
             "User-Agent": self.user_agent,
-            **self._sign(subscription.secret, body, settings, events[0].id, self._clock.now()),
         }
+        self._sign(headers, subscription.secret, body, settings, events[0].id, now)
         if subscription.credential_id is None and failure is None:
             return OutgoingRequest(
                 subscription.method, subscription.url, headers, body, settings.timeout

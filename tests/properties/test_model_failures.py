@@ -63,20 +63,6 @@ class NarrowMachine(PlatformMachine):
     def set_behaviour(self) -> None: ...
 
 
-class DisablesOneFailureEarly(Platform):
-    """Off by one: the (threshold - 1)th consecutive failure already disables."""
-
-    def _finish(self, delivery: Any, record: Any, retry_after: float | None) -> None:
-        if not record.succeeded:
-            subscription = self.store.subscription(
-                delivery.environment_id, delivery.subscription_id
-            )
-            threshold = self.store.environment(delivery.environment_id).settings.disable_threshold
-            if subscription.consecutive_failures == threshold - 2:
-                subscription.consecutive_failures += 1
-        super()._finish(delivery, record, retry_after)
-
-
 class FailedTestsCount(Platform):
     """A failed test delivery adds to the consecutive failure count (API-TEST says never)."""
 
@@ -85,6 +71,17 @@ class FailedTestsCount(Platform):
         if not record.succeeded:
             self.store.subscription(env_id, sub_id).consecutive_failures += 1
         return record
+
+
+def _disable_one_failure_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off by one: the (threshold - 1)th consecutive failure already disables."""
+
+    def early(subscription: Any, failures: int, settings: Settings) -> bool:
+        return bool(subscription.disable_after_failures) and (
+            failures >= settings.disable_threshold - 1
+        )
+
+    monkeypatch.setattr(rules, "disables", early)
 
 
 def _first_retry_one_second_late(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,7 +104,13 @@ class Bug:
 
 
 BUGS = [
-    Bug("early-disable", DisablesOneFailureEarly, "disable-at-threshold", "subscription s"),
+    Bug(
+        "early-disable",
+        Platform,
+        "disable-at-threshold",
+        "subscription s",
+        _disable_one_failure_early,
+    ),
     Bug(
         "late-retry",
         Platform,

@@ -31,6 +31,7 @@ from hooksim.simulator._rules import (
     classify_status,
     judge,
     redirect_error,
+    retry_after_delay,
     why_not_attempted,
 )
 
@@ -564,6 +565,21 @@ JUDGED = [
 @pytest.mark.parametrize("row", JUDGED)
 def test_an_answer_is_judged(row: Judged) -> None:
     assert judge(row.result, row.settings, row.scheduled_at) == row.expected
+
+
+@pytest.mark.clause("RETRY-AFTER")
+@pytest.mark.parametrize(
+    ("status", "value", "delay"),
+    [(429, "30", 30.0), (503, "30", 30.0), (500, "30", None), (429, "-1", None)],
+)
+def test_retry_after_is_read_only_on_its_statuses(
+    status: int, value: str, delay: float | None
+) -> None:
+    assert retry_after_delay(limited(status, value), Settings(), START) == delay
+    custom = Settings(retry_after_statuses=(500,))
+    assert retry_after_delay(limited(500, value), custom, START) == (
+        None if value == "-1" else 30.0
+    )
 
 
 @pytest.mark.clause("DELIVERY-SUCCESS-2XX")
