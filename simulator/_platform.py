@@ -250,7 +250,9 @@ class Platform:
                 subscription.status = "active"
                 subscription.disabled_reason = None
                 subscription.disabled_at = None
-                subscription.consecutive_failures = 0
+                subscription.consecutive_failures = self._executor.rules.failures_after_enable(
+                    subscription
+                )
                 subscription.updated = now
                 self.store.save_subscription(subscription)
                 self._signals.emit(SubscriptionChanged(subscription, "enabled", now))

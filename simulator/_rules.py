@@ -37,6 +37,7 @@ __all__ = [
     "classify_status",
     "default_schedule",
     "disables",
+    "failures_after_enable",
     "judge",
     "next_retry_at",
     "redirect_error",
@@ -106,6 +107,8 @@ class DeliveryRules(Protocol):
 
     def why_not_attempted(self, subscription: Subscription | None) -> str | None: ...
 
+    def failures_after_enable(self, subscription: Subscription) -> int: ...
+
     def judge(self, result: TransportResult, settings: Settings, scheduled_at: float) -> Answer: ...
 
     def after_attempt(
@@ -130,6 +133,12 @@ def why_not_attempted(subscription: Subscription | None) -> str | None:
     if not subscription.active:
         return SUBSCRIPTION_DISABLED
     return None
+
+
+def failures_after_enable(subscription: Subscription) -> int:
+    """A re-enabled subscription's consecutive-failure count: it starts again from 0
+    (API-ENABLE)."""
+    return 0
 
 
 # an answer -----------------------------------------------------------------------------------
@@ -341,6 +350,7 @@ class _AtomicRules:
     """The Atomic Webhooks API's rules: the functions of this module."""
 
     why_not_attempted = staticmethod(why_not_attempted)
+    failures_after_enable = staticmethod(failures_after_enable)
     judge = staticmethod(judge)
     after_attempt = staticmethod(after_attempt)
 

@@ -611,7 +611,7 @@ def test_a_redirect_is_logged_without_its_query() -> None:
     assert redirect_error(301, {}) == "301 redirect not followed"
 
 
-@pytest.mark.clause("BATCHING", "DISABLE-THRESHOLD")
+@pytest.mark.clause("BATCHING", "DISABLE-THRESHOLD", "API-ENABLE")
 def test_the_default_rules_object_answers_with_these_functions() -> None:
     # The executor reads the rules only through this object (a profile's seam).
     row = Case(delivery(), subscription(consecutive_failures=22), answer(), Verdict(23))
@@ -620,5 +620,6 @@ def test_the_default_rules_object_answers_with_these_functions() -> None:
     )
     assert verdict == after_attempt(row.unit, row.subscription, row.settings, row.answer, 0, None)
     assert ATOMIC_RULES.why_not_attempted(None) == "subscription-deleted"
+    assert ATOMIC_RULES.failures_after_enable(subscription(consecutive_failures=23)) == 0
     result = TransportResult(Outcome.SUCCESS, 200, latency=1.0)
     assert ATOMIC_RULES.judge(result, Settings(), 5.0) == judge(result, Settings(), 5.0)
