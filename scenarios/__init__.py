@@ -7,9 +7,10 @@ The format is documented in `scenarios/README.md`.
 """
 
 from ._discovery import ScenarioFile, discover, keyword_filter, library_files, load_all
-from ._durations import format_duration, parse_duration
+from ._durations import format_duration, format_offset, parse_duration
 from ._errors import Problem, ScenarioError, ScenarioInputError, StepFailed
 from ._loader import RECEIVER_BASE_URL, load_scenario, load_text
+from ._matching import TIME_TOLERANCE, attempt_times, same_times
 from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec
 from ._receivers import Received, ScenarioReceiver
 from ._results import (
@@ -58,8 +59,11 @@ __all__ = [
     "Step",
     "StepFailed",
     "SubscriptionSpec",
+    "TIME_TOLERANCE",
+    "attempt_times",
     "discover",
     "format_duration",
+    "format_offset",
     "keyword_filter",
     "library_files",
     "load_all",
@@ -67,5 +71,6 @@ __all__ = [
     "load_text",
     "parse_duration",
     "run_scenario",
+    "same_times",
     "schema",
 ]

@@ -49,13 +49,16 @@ from ._transport import LATENCY_KEY, InProcessTransport, SimulatedConnectionErro
 from ._writer import USER_AGENT
 
 if TYPE_CHECKING:
-    from ._driver import DeliveryPool, Driver
+    from ._driver import DEFAULT_PER_ENDPOINT, DEFAULT_WORKERS, MAX_WORKERS, DeliveryPool, Driver
     from ._hosts import HostPolicy, HostRefused
     from ._http_transport import HttpTransport
     from ._serve import ServedPlatform, ServeError, ServeOptions
 
 #: Public names loaded on first use, and the private module that defines each.
 _ADAPTERS = {
+    "DEFAULT_PER_ENDPOINT": "._driver",
+    "DEFAULT_WORKERS": "._driver",
+    "MAX_WORKERS": "._driver",
     "DeliveryPool": "._driver",
     "Driver": "._driver",
     "HostPolicy": "._hosts",
@@ -82,9 +85,12 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "CREDENTIAL_TYPES",
+    "DEFAULT_PER_ENDPOINT",
     "DEFAULT_START",
+    "DEFAULT_WORKERS",
     "EVENT_TYPES",
     "LATENCY_KEY",
+    "MAX_WORKERS",
     "PLATFORM_EVENTS",
     "ROLES",
     "SDK_EVENTS",

@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from hooksim.contracts import reserved_headers
+
 from ._errors import InvalidInput
 from ._exchange import OutgoingRequest, Transport
 from ._models import CREDENTIAL_FIELDS, CREDENTIAL_TYPES, DeliveryCredential, Outcome
@@ -55,18 +57,6 @@ MAX_VALUE = 4096
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _AWS_NAME = re.compile(r"^[a-z0-9-]{1,64}$")
 _SIGV4_TIMESTAMP = "%Y%m%dT%H%M%SZ"
-# Headers a delivery already carries or that HTTP owns: an API key cannot be sent in them.
-_NOT_FOR_API_KEYS = frozenset(
-    {
-        "authorization",
-        "content-type",
-        "content-length",
-        "host",
-        "transfer-encoding",
-        "connection",
-        "user-agent",
-    }
-)
 _AWS_HEADERS = frozenset(
     {"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"}
 )
@@ -205,7 +195,8 @@ def _check_value(name: str, value: Any, kind: str, signature_header: str) -> str
     elif kind == "header":
         if not _TOKEN.match(value) or len(value) > 256:
             raise InvalidInput(f"{name} {value!r} is not a valid HTTP header name", name)
-        if value.lower() in _NOT_FOR_API_KEYS | {signature_header.lower()}:
+        # A delivery already carries these, or HTTP owns them: no API key is sent in them.
+        if value.lower() in reserved_headers(signature_header):
             raise InvalidInput(
                 f"{name} {value!r} is a header the platform sets itself; choose another", name
             )

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from hooksim.contracts._signing import sign
+from hooksim.contracts import sign
 
 from ._clock import Clock
 from ._credentials import CredentialFailure, TokenCache, authenticate, placeholder_headers

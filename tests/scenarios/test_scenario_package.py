@@ -39,8 +39,11 @@ PUBLIC = [
     "Step",
     "StepFailed",
     "SubscriptionSpec",
+    "TIME_TOLERANCE",
+    "attempt_times",
     "discover",
     "format_duration",
+    "format_offset",
     "keyword_filter",
     "library_files",
     "load_all",
@@ -48,6 +51,7 @@ PUBLIC = [
     "load_text",
     "parse_duration",
     "run_scenario",
+    "same_times",
     "schema",
 ]
 
