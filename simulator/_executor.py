@@ -107,6 +107,7 @@ class Executor:
         self._kinds = unit_kinds(store)
         # The emitter's own list (listeners are added to it in place): read on the hot path.
         self._listeners = emitter.listeners
+        self._rng = ids.rng  # the seeded source (a restart sets its state, not a new one)
         self._call_at = loop.scheduler.call_at
         #: The timer of each queued unit (key -> its next step).
         self._timers: dict[tuple[str, str], Timer] = {}
@@ -355,7 +356,7 @@ class Executor:
             subscription = None  # deleted while in flight: the answer still decides
         settings = store.environment(unit.environment_id).settings
         verdict = self._after_attempt(
-            unit, subscription, settings, answer, self._clock.now(), self.ids.rng, cancelled
+            unit, subscription, settings, answer, self._clock.now(), self._rng, cancelled
         )
         failures = verdict.failures
         if (

@@ -98,7 +98,7 @@ class InProcessTransport:
         ) -> Any:
             captured["status"] = status
             captured["headers"] = headers
-            return lambda data: None
+            return _ignore_write
 
         try:
             chunks = app(environ, start_response)
@@ -119,9 +119,11 @@ class InProcessTransport:
                 latency=float(environ.get(LATENCY_KEY, 0.0)),
                 error=f"receiver raised {type(exc).__name__}: {exc}",
             )
-        status = int(captured["status"].split(" ", 1)[0])
+        status = _status_code(captured["status"])
         outcome = classify_status(status)
-        headers = {k.lower(): v for k, v in captured["headers"]}
+        headers: dict[str, str] = {}
+        for name, value in captured["headers"]:  # a loop: no comprehension frame per answer
+            headers[name.lower()] = value
         return TransportResult(  # positional, in field order: once per delivery
             outcome,
             status,
@@ -130,6 +132,23 @@ class InProcessTransport:
             float(environ.get(LATENCY_KEY, 0.0)),
             redirect_error(status, headers) if outcome is Outcome.REDIRECT else None,
         )
+
+
+def _ignore_write(data: bytes) -> None:
+    """The `write` callable of WSGI's start_response (the legacy push API): unused."""
+
+
+#: A status line -> its code ("200 OK" -> 200). Lines are few and repeat.
+_STATUS_CODES: dict[str, int] = {}
+
+
+def _status_code(line: str) -> int:
+    code = _STATUS_CODES.get(line)
+    if code is None:
+        code = int(line.split(" ", 1)[0])
+        if len(_STATUS_CODES) < 4096:  # odd lines must not pile up
+            _STATUS_CODES[line] = code
+    return code
 
 
 def _url_environ(url: str) -> dict[str, Any]:
