@@ -7,18 +7,19 @@ I/O, no clock (the instant is an argument), no store. The executor (`_executor.p
 the answers are values (`Answer`, `Verdict`) that it applies.
 
 `DeliveryRules` is the seam a platform profile plugs into: the executor reads the rules only
-through an object with these three methods, and `ATOMIC_RULES` (the Atomic Webhooks API's,
-the default) answers with the functions below.
+through it, and `ATOMIC_RULES` (the Atomic Webhooks API's, the default) holds the functions
+below.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from ._exchange import TransportResult
@@ -100,27 +101,6 @@ class Verdict(NamedTuple):
 _DELIVERED = Verdict(0, DeliveryState.DELIVERED)
 _DELIVERED_TWICE = Verdict(0, DeliveryState.DELIVERED, duplicate=True)
 _RESET = Verdict(0)
-
-
-class DeliveryRules(Protocol):
-    """The rules the executor follows (a platform profile would supply its own)."""
-
-    def why_not_attempted(self, subscription: Subscription | None) -> str | None: ...
-
-    def failures_after_enable(self, subscription: Subscription) -> int: ...
-
-    def judge(self, result: TransportResult, settings: Settings, scheduled_at: float) -> Answer: ...
-
-    def after_attempt(
-        self,
-        unit: Unit,
-        subscription: Subscription | None,
-        settings: Settings,
-        answer: Answer,
-        now: float,
-        rng: random.Random | None,
-        cancelled: bool = False,
-    ) -> Verdict: ...
 
 
 # before an attempt ---------------------------------------------------------------------------
@@ -346,13 +326,18 @@ def after_attempt(
     return Verdict(failures, retry_at=when, due=max(when, now))
 
 
-class _AtomicRules:
-    """The Atomic Webhooks API's rules: the functions of this module."""
+@dataclass(frozen=True, slots=True)
+class DeliveryRules:
+    """The rules the executor follows, as functions with the signatures of this module's
+    (a platform profile would supply its own, e.g. `replace(ATOMIC_RULES, after_attempt=f)`)."""
 
-    why_not_attempted = staticmethod(why_not_attempted)
-    failures_after_enable = staticmethod(failures_after_enable)
-    judge = staticmethod(judge)
-    after_attempt = staticmethod(after_attempt)
+    why_not_attempted: Callable[[Subscription | None], str | None]
+    failures_after_enable: Callable[[Subscription], int]
+    judge: Callable[[TransportResult, Settings, float], Answer]
+    after_attempt: Callable[
+        [Unit, Subscription | None, Settings, Answer, float, random.Random | None, bool], Verdict
+    ]
 
 
-ATOMIC_RULES: DeliveryRules = _AtomicRules()
+#: The Atomic Webhooks API's rules: the functions of this module.
+ATOMIC_RULES = DeliveryRules(why_not_attempted, failures_after_enable, judge, after_attempt)
