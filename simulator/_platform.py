@@ -44,6 +44,7 @@ from ._models import (
 from ._recovery import recover
 from ._routes import Routes
 from ._rules import ATOMIC_RULES
+from ._scheduler import Scheduler
 from ._settings import Settings
 from ._signals import Emitter, EventPublished, Listener, SubscriptionChanged
 from ._storage import Store
@@ -86,7 +87,6 @@ class Platform:
         self.auth = Authority(
             self.ids, token_clock if token_clock is not None else WallClock(), self.store
         )
-        self.keep_bodies = keep_bodies
         self._lock = threading.RLock()
         self._routes = Routes(self.store)
         # Every change to a subscription is announced: the routes are asked again.
@@ -119,6 +119,20 @@ class Platform:
     @property
     def lock(self) -> threading.RLock:
         return self._lock
+
+    @property
+    def keep_bodies(self) -> bool:
+        """Whether the delivery log keeps each request's body (False at scale)."""
+        return self._executor.keep_bodies
+
+    @keep_bodies.setter
+    def keep_bodies(self, keep: bool) -> None:
+        self._executor.keep_bodies = keep
+
+    @property
+    def scheduler(self) -> Scheduler:
+        """The due work, in time order (the run loop's)."""
+        return self._loop.scheduler
 
     @property
     def dispatcher(self) -> Dispatcher | None:
