@@ -7,7 +7,7 @@ The format is documented in `scenarios/README.md`.
 """
 
 from ._discovery import ScenarioFile, discover, keyword_filter, library_files, load_all
-from ._durations import format_duration, parse_duration
+from ._durations import format_duration, format_offset, parse_duration
 from ._errors import Problem, ScenarioError, ScenarioInputError, StepFailed
 from ._judge import (
     DeliveryJudge,
@@ -19,6 +19,7 @@ from ._judge import (
     receiver_for_url,
 )
 from ._loader import RECEIVER_BASE_URL, load_scenario, load_text
+from ._matching import TIME_TOLERANCE, attempt_times, same_times
 from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec
 from ._receivers import Received, ScenarioReceiver
 from ._results import (
@@ -72,9 +73,12 @@ __all__ = [
     "SubscriptionSpec",
     "Verdict",
     "Violation",
+    "TIME_TOLERANCE",
+    "attempt_times",
     "discover",
     "facts_from_answer",
     "format_duration",
+    "format_offset",
     "keyword_filter",
     "library_files",
     "load_all",
@@ -83,5 +87,6 @@ __all__ = [
     "parse_duration",
     "receiver_for_url",
     "run_scenario",
+    "same_times",
     "schema",
 ]

@@ -10,25 +10,28 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from ._api import make_app
-from ._auth import ROLES, TOKEN_LIFETIME, ApiClient, Authority, Token
+from ._auth import ROLES, TOKEN_LIFETIME, Authority, Token
 from ._clock import DEFAULT_START, Clock, VirtualClock, WallClock, format_time, parse_time
-from ._credentials import CREDENTIAL_TYPES, DeliveryCredential
 from ._errors import Conflict, Forbidden, HooksimError, InvalidInput, NotFound, Unauthorized
 from ._events import EVENT_TYPES, PLATFORM_EVENTS, SDK_EVENTS, make_event_data
+from ._exchange import OutgoingRequest, Transport, TransportResult
 from ._ids import IdSource
 from ._models import (
+    CREDENTIAL_TYPES,
+    ApiClient,
     AttemptRecord,
     BatchPolicy,
     Delivery,
+    DeliveryCredential,
     DeliveryState,
     Environment,
     Event,
     Outcome,
     Subscription,
 )
-from ._platform import USER_AGENT, Platform
+from ._platform import Platform
 from ._receivers import Behaviour, ReceivedRequest, RecordingReceiver
-from ._retry import default_schedule, next_retry_at
+from ._rules import default_schedule, next_retry_at
 from ._settings import Settings
 from ._signals import (
     AttemptFinished,
@@ -42,23 +45,20 @@ from ._spill_store import SpillingStore
 from ._sqlite_store import SqliteStore
 from ._storage import Store, StoreError
 from ._store import MemoryStore
-from ._transport import (
-    LATENCY_KEY,
-    InProcessTransport,
-    OutgoingRequest,
-    SimulatedConnectionError,
-    Transport,
-    TransportResult,
-)
+from ._transport import LATENCY_KEY, InProcessTransport, SimulatedConnectionError
+from ._writer import USER_AGENT
 
 if TYPE_CHECKING:
-    from ._driver import DeliveryPool, Driver
+    from ._driver import DEFAULT_PER_ENDPOINT, DEFAULT_WORKERS, MAX_WORKERS, DeliveryPool, Driver
     from ._hosts import HostPolicy, HostRefused
     from ._http_transport import HttpTransport
     from ._serve import ServedPlatform, ServeError, ServeOptions
 
 #: Public names loaded on first use, and the private module that defines each.
 _ADAPTERS = {
+    "DEFAULT_PER_ENDPOINT": "._driver",
+    "DEFAULT_WORKERS": "._driver",
+    "MAX_WORKERS": "._driver",
     "DeliveryPool": "._driver",
     "Driver": "._driver",
     "HostPolicy": "._hosts",
@@ -85,9 +85,12 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "CREDENTIAL_TYPES",
+    "DEFAULT_PER_ENDPOINT",
     "DEFAULT_START",
+    "DEFAULT_WORKERS",
     "EVENT_TYPES",
     "LATENCY_KEY",
+    "MAX_WORKERS",
     "PLATFORM_EVENTS",
     "ROLES",
     "SDK_EVENTS",

@@ -26,7 +26,9 @@ SIMULATOR = [
     "Clock",
     "ClockAdvanced",
     "Conflict",
+    "DEFAULT_PER_ENDPOINT",
     "DEFAULT_START",
+    "DEFAULT_WORKERS",
     "Delivery",
     "DeliveryCredential",
     "DeliveryEnded",
@@ -46,6 +48,7 @@ SIMULATOR = [
     "InProcessTransport",
     "InvalidInput",
     "LATENCY_KEY",
+    "MAX_WORKERS",
     "MemoryStore",
     "NotFound",
     "Outcome",
@@ -89,6 +92,8 @@ CONTRACTS = [
     "Clause",
     "DEFAULT_SIGNATURE_HEADER",
     "PAYLOAD_SCHEMA_FILE",
+    "RESERVED_HEADERS",
+    "SENDER_HEADERS",
     "SIGNING_VECTORS_FILE",
     "SIGNING_VECTORS_SCHEMA_FILE",
     "SigningVector",
@@ -96,8 +101,10 @@ CONTRACTS = [
     "load_clauses",
     "load_openapi",
     "load_signing_vectors",
+    "openapi_json",
     "openapi_text",
     "payload_schema",
+    "reserved_headers",
     "sign",
     "validate_payload",
     "verify",
@@ -136,3 +143,20 @@ def test_the_served_platform_is_imported_only_when_used() -> None:
         "assert 'ServedPlatform' in dir(s)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+_PARTS = ("simulator", "scenarios", "reports", "contracts")
+
+
+def test_parts_import_each_other_only_by_their_public_names() -> None:
+    """ARCHITECTURE.md: each part's `__init__.py` is its API. Code in one part (or the front
+    door, `hooksim/`) never imports another part's private modules (`hooksim.<part>._x`)."""
+    root = Path(hooksim.contracts.__file__).parents[1]
+    private = re.compile(r"^\s*(?:from|import)\s+hooksim\.(\w+)\._\w+", re.MULTILINE)
+    offenders = []
+    for folder in ("hooksim", *_PARTS):
+        for path in sorted((root / folder).rglob("*.py")):
+            for part in private.findall(path.read_text()):
+                if part in _PARTS and part != folder:
+                    offenders.append(f"{path.relative_to(root)} imports hooksim.{part}._*")
+    assert offenders == []
