@@ -52,7 +52,7 @@ def _serve_plain(list_file: str, create_file: str) -> None:
 
 
 def _serve_hooksim() -> None:
-    from hooksim.simulator._serve import ServedPlatform, ServeOptions
+    from hooksim.simulator import ServedPlatform, ServeOptions
 
     options = ServeOptions(
         port=0,

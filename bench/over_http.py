@@ -8,9 +8,16 @@ import http.client
 import threading
 import time
 
-from hooksim.simulator import AttemptFinished, OutgoingRequest, Platform, Signal, WallClock
-from hooksim.simulator._driver import DeliveryPool, Driver
-from hooksim.simulator._http_transport import HttpTransport
+from hooksim.simulator import (
+    AttemptFinished,
+    DeliveryPool,
+    Driver,
+    HttpTransport,
+    OutgoingRequest,
+    Platform,
+    Signal,
+    WallClock,
+)
 
 from .payload import typical_body, typical_headers
 

@@ -1,10 +1,20 @@
 """The contract: OpenAPI for the management API, the payload schema, and the signing rule."""
 
-from ._openapi import control_text, load_control, load_openapi, openapi_text
+from ._headers import RESERVED_HEADERS, SENDER_HEADERS, reserved_headers
+from ._openapi import (
+    control_text,
+    load_control,
+    load_openapi,
+    openapi_json,
+    openapi_text,
+    served_openapi_text,
+)
 from ._signing import DEFAULT_SIGNATURE_HEADER, sign, verify
 
 __all__ = ["DEFAULT_SIGNATURE_HEADER", "sign", "verify"]
-__all__ += ["control_text", "load_control", "load_openapi", "openapi_text"]
+__all__ += ["RESERVED_HEADERS", "SENDER_HEADERS", "reserved_headers"]
+__all__ += ["control_text", "load_control", "load_openapi", "openapi_json", "openapi_text"]
+__all__ += ["served_openapi_text"]
 from ._clauses import CLAUSES, Clause, load_clauses  # noqa: E402
 
 __all__ += ["CLAUSES", "Clause", "load_clauses"]

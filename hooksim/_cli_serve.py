@@ -14,8 +14,14 @@ from types import FrameType
 
 import click
 
-from hooksim.simulator._driver import DEFAULT_PER_ENDPOINT, DEFAULT_WORKERS, MAX_WORKERS
-from hooksim.simulator._serve import ServedPlatform, ServeError, ServeOptions
+from hooksim.simulator import (
+    DEFAULT_PER_ENDPOINT,
+    DEFAULT_WORKERS,
+    MAX_WORKERS,
+    ServedPlatform,
+    ServeError,
+    ServeOptions,
+)
 
 __all__ = ["serve"]
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from hooksim._model._faults import FAILURES, Fault, FaultSchedule
-from hooksim.contracts import DEFAULT_SIGNATURE_HEADER
+from hooksim._faults import FAILURES, Fault, FaultSchedule
+from hooksim.contracts import DEFAULT_SIGNATURE_HEADER, reserved_headers
 from hooksim.simulator import EVENT_TYPES, IdSource, Settings, format_time, make_event_data
 
 __all__ = [
@@ -40,18 +40,6 @@ __all__ = [
     "webhook_urls",
 ]
 
-# Headers the platform writes itself (DELIVERY-HEADERS): a subscription may not set them.
-_RESERVED = frozenset(
-    {
-        "authorization",
-        "content-type",
-        "content-length",
-        "host",
-        "transfer-encoding",
-        "connection",
-        "user-agent",
-    }
-)
 _TOKEN_CHARS = "!#$%&'*+-.^_`|~" + string.ascii_letters + string.digits
 _HOST_CHARS = string.ascii_lowercase + string.digits + "-"
 _PATH_CHARS = string.ascii_letters + string.digits + "-._~/%=&"
@@ -162,7 +150,7 @@ def webhook_urls() -> st.SearchStrategy[str]:
 
 
 def _header_names(signature_header: str) -> st.SearchStrategy[str]:
-    reserved = _RESERVED | {signature_header.lower()}
+    reserved = reserved_headers(signature_header)  # DELIVERY-HEADERS
     return (
         st.sampled_from(["X-Api-Key", "X-Tenant", "Authorization-Hint", "X-Trace"])
         | st.text(_TOKEN_CHARS, min_size=1, max_size=40)

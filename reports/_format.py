@@ -1,4 +1,7 @@
-"""How reports write times and values for people: virtual durations, offsets, wall time."""
+"""How reports write times and values for people: virtual durations, wall time, values.
+
+Points in virtual time (offsets from the scenario's start) are written by
+`hooksim.scenarios.format_offset`, the one offset format every part shows."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import json
 import math
 from typing import Any
 
-__all__ = ["format_duration", "format_offset", "format_value", "format_wall"]
+__all__ = ["format_duration", "format_value", "format_wall"]
 
 _UNITS = (("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0))
 
@@ -37,27 +40,6 @@ def format_duration(seconds: float, *, parts: int = 2) -> str:
         if len(out) == parts:
             break
     return " ".join(part for part in out if part)
-
-
-def format_offset(seconds: float) -> str:
-    """A point in virtual time as a clock-like offset from the start: `+0:04:10`, `+1d 02:00:00`.
-
-    Milliseconds are shown only when the offset has them, so columns stay short.
-    """
-    if not math.isfinite(seconds):
-        return str(seconds)
-    sign = "-" if seconds < 0 else "+"
-    millis = round(abs(seconds) * 1000)
-    whole, ms = divmod(millis, 1000)
-    days, rest = divmod(whole, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{hours}:{minutes:02d}:{secs:02d}"
-    if days:
-        text = f"{days}d {hours:02d}:{minutes:02d}:{secs:02d}"
-    if ms:
-        text += f".{ms:03d}"
-    return sign + text
 
 
 def format_wall(seconds: float) -> str:

@@ -23,10 +23,11 @@ from hooksim.scenarios import (
     RunnerEvent,
     RunStarted,
     ScenarioResult,
+    format_offset,
 )
 from markupsafe import Markup, escape
 
-from ._format import format_duration, format_offset, format_value, format_wall
+from ._format import format_duration, format_value, format_wall
 from ._summary import ClauseRow, anchors, clause_rows, hooksim_version, summarize
 from ._timeline import OUTCOME_COLOURS, render_timeline
 

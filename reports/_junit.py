@@ -12,9 +12,10 @@ from hooksim.scenarios import (
     RunFinished,
     RunnerEvent,
     ScenarioResult,
+    format_offset,
 )
 
-from ._format import format_offset, format_value
+from ._format import format_value
 from ._summary import summarize
 
 __all__ = ["JUnitWriter", "junit_tree", "write_junit"]

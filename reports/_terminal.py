@@ -14,6 +14,7 @@ from hooksim.scenarios import (
     ScenarioFinished,
     ScenarioResult,
     ScenarioStarted,
+    format_offset,
 )
 from rich.console import Console, Group
 from rich.padding import Padding
@@ -29,7 +30,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from ._format import format_duration, format_offset, format_value, format_wall
+from ._format import format_duration, format_value, format_wall
 from ._summary import summarize
 
 __all__ = ["TerminalReporter"]

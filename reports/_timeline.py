@@ -21,9 +21,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hooksim.scenarios import AttemptRow, ScenarioResult, StatusChange
+from hooksim.scenarios import AttemptRow, ScenarioResult, StatusChange, format_offset
 
-from ._format import format_duration, format_offset
+from ._format import format_duration
 
 __all__ = ["OUTCOME_COLOURS", "STATUS_COLOURS", "TimeScale", "drawn_changes", "render_timeline"]
 

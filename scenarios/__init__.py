@@ -6,7 +6,7 @@ expectations); `load_scenario` checks it against the shipped JSON Schema (`schem
 The format is documented in `scenarios/README.md`.
 """
 
-from hooksim.simulator import format_duration, parse_duration
+from hooksim.simulator import format_duration, format_offset, parse_duration
 
 from ._backend import Backend, Session
 from ._discovery import ScenarioFile, discover, keyword_filter, library_files, load_all
@@ -22,6 +22,7 @@ from ._judge import (
     receiver_for_url,
 )
 from ._loader import RECEIVER_BASE_URL, load_scenario, load_text
+from ._matching import TIME_TOLERANCE, attempt_times, same_times
 from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec
 from ._receivers import Received, ScenarioReceiver
 from ._results import (
@@ -84,9 +85,12 @@ __all__ = [
     "TargetSession",
     "Verdict",
     "Violation",
+    "TIME_TOLERANCE",
+    "attempt_times",
     "discover",
     "facts_from_answer",
     "format_duration",
+    "format_offset",
     "keyword_filter",
     "library_files",
     "load_all",
@@ -95,5 +99,6 @@ __all__ = [
     "parse_duration",
     "receiver_for_url",
     "run_scenario",
+    "same_times",
     "schema",
 ]

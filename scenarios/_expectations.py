@@ -12,7 +12,7 @@ from hooksim.simulator import DeliveryState, HooksimError, Outcome, format_durat
 
 from ._context import RunContext
 from ._errors import NotApplicable, StepFailed
-from ._matching import MISSING, is_matcher, lookup, matches, same_times, shown
+from ._matching import MISSING, attempt_times, is_matcher, lookup, matches, same_times, shown
 from ._model import Expectation
 from ._receivers import Received
 from ._results import ExpectationResult
@@ -95,7 +95,7 @@ def _attempts(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
         key=lambda r: r.started_at,
     )
     if "at" in args:
-        times = [round(r.started_at - ctx.start, 3) for r in records]
+        times = attempt_times(records, ctx.start)
         c.compare("at", args["at"], times, same_times(times, args["at"]))
     if "count" in args:
         c.compare("count", args["count"], len(records))

@@ -5,9 +5,27 @@ numbers and times compare."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["MISSING", "is_matcher", "lookup", "matches", "shown", "same_number", "same_times"]
+from hooksim.simulator import AttemptRecord
+
+__all__ = [
+    "MISSING",
+    "TIME_TOLERANCE",
+    "attempt_times",
+    "is_matcher",
+    "lookup",
+    "matches",
+    "same_number",
+    "same_time",
+    "same_times",
+    "shown",
+]
+
+#: Two virtual times are the same when they differ by less than half a millisecond: when
+#: they read the same written to the millisecond, as every report writes them.
+TIME_TOLERANCE = 0.0005
 
 
 class _Missing:
@@ -100,8 +118,23 @@ def same_number(actual: Any, expected: float) -> bool:
     return abs(actual - expected) <= 1e-6 * max(1.0, abs(expected))
 
 
-def same_times(actual: list[float], expected: list[float]) -> bool:
-    """Virtual times agree to the millisecond."""
+def attempt_times(records: Iterable[AttemptRecord], origin: float) -> list[float]:
+    """When each attempt started, in virtual seconds after `origin`, to the millisecond.
+
+    The one "attempt times" rule of scenario files (`attempts: {at: [...]}`, `origin` the
+    scenario's start) and of the pytest plugin (`assert_attempt_times`, `origin` the event's
+    publication): measured from the attempt's start, compared with `same_times`."""
+    return [round(record.started_at - origin, 3) for record in records]
+
+
+def same_time(actual: float, expected: float, tolerance: float = TIME_TOLERANCE) -> bool:
+    return abs(actual - expected) < tolerance
+
+
+def same_times(
+    actual: Sequence[float], expected: Sequence[float], tolerance: float = TIME_TOLERANCE
+) -> bool:
+    """Virtual times agree to the millisecond (less than `tolerance` apart), one for one."""
     return len(actual) == len(expected) and all(
-        abs(a - e) < 5e-4 for a, e in zip(actual, expected, strict=True)
+        same_time(a, e, tolerance) for a, e in zip(actual, expected, strict=True)
     )

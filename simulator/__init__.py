@@ -10,28 +10,31 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from ._api import make_app
-from ._auth import ROLES, TOKEN_LIFETIME, ApiClient, Authority, Token
+from ._auth import ROLES, TOKEN_LIFETIME, Authority, Token
 from ._clock import DEFAULT_START, Clock, VirtualClock, WallClock, format_time, parse_time
 from ._control import CONTRACT_NAME, SIMULATED_LATENCY_HEADER, ControlHooks, ResetOrder
-from ._credentials import CREDENTIAL_TYPES, DeliveryCredential
-from ._durations import format_duration, parse_duration
+from ._durations import format_duration, format_offset, parse_duration
 from ._errors import Conflict, Forbidden, HooksimError, InvalidInput, NotFound, Unauthorized
 from ._events import EVENT_TYPES, PLATFORM_EVENTS, SDK_EVENTS, make_event_data
+from ._exchange import OutgoingRequest, Transport, TransportResult
 from ._ids import IdSource
 from ._models import (
+    CREDENTIAL_TYPES,
+    ApiClient,
     AttemptRecord,
     BatchPolicy,
     Delivery,
+    DeliveryCredential,
     DeliveryState,
     Environment,
     Event,
     Outcome,
     Subscription,
 )
-from ._platform import USER_AGENT, Platform
+from ._platform import Platform
 from ._receivers import Behaviour, ReceivedRequest, RecordingReceiver
 from ._reset import fresh_platform
-from ._retry import default_schedule, next_retry_at
+from ._rules import classify_status, default_schedule, next_retry_at
 from ._settings import Settings
 from ._signals import (
     AttemptFinished,
@@ -45,24 +48,20 @@ from ._spill_store import SpillingStore
 from ._sqlite_store import SqliteStore
 from ._storage import Store, StoreError
 from ._store import MemoryStore
-from ._transport import (
-    LATENCY_KEY,
-    InProcessTransport,
-    OutgoingRequest,
-    SimulatedConnectionError,
-    Transport,
-    TransportResult,
-    classify_status,
-)
+from ._transport import LATENCY_KEY, InProcessTransport, SimulatedConnectionError
+from ._writer import USER_AGENT
 
 if TYPE_CHECKING:
-    from ._driver import DeliveryPool, Driver
+    from ._driver import DEFAULT_PER_ENDPOINT, DEFAULT_WORKERS, MAX_WORKERS, DeliveryPool, Driver
     from ._hosts import HostPolicy, HostRefused
     from ._http_transport import HttpTransport
     from ._serve import ServedPlatform, ServeError, ServeOptions
 
 #: Public names loaded on first use, and the private module that defines each.
 _ADAPTERS = {
+    "DEFAULT_PER_ENDPOINT": "._driver",
+    "DEFAULT_WORKERS": "._driver",
+    "MAX_WORKERS": "._driver",
     "DeliveryPool": "._driver",
     "Driver": "._driver",
     "HostPolicy": "._hosts",
@@ -90,9 +89,12 @@ def __dir__() -> list[str]:
 __all__ = [
     "CONTRACT_NAME",
     "CREDENTIAL_TYPES",
+    "DEFAULT_PER_ENDPOINT",
     "DEFAULT_START",
+    "DEFAULT_WORKERS",
     "EVENT_TYPES",
     "LATENCY_KEY",
+    "MAX_WORKERS",
     "PLATFORM_EVENTS",
     "ROLES",
     "SDK_EVENTS",
@@ -155,6 +157,7 @@ __all__ = [
     "classify_status",
     "default_schedule",
     "format_duration",
+    "format_offset",
     "format_time",
     "fresh_platform",
     "make_app",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hooksim.contracts._openapi import openapi_json, served_openapi_text
+from hooksim.contracts import openapi_json, served_openapi_text
 from werkzeug.wrappers import Response
 
 from ._analytics import (

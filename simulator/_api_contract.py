@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from hooksim.contracts._openapi import load_openapi
+from hooksim.contracts import load_openapi
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 

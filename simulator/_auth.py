@@ -16,19 +16,12 @@ from typing import Protocol
 from ._clock import Clock
 from ._errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from ._ids import IdSource
+from ._models import ApiClient
 
-__all__ = ["ROLES", "TOKEN_LIFETIME", "ApiClient", "Authority", "Token"]
+__all__ = ["ROLES", "TOKEN_LIFETIME", "Authority", "Token"]
 
 ROLES = ("auth", "workbench", "events")
 TOKEN_LIFETIME = 3600
-
-
-@dataclass(slots=True)
-class ApiClient:
-    client_id: str
-    secret: str
-    role: str
-    environment_id: str
 
 
 @dataclass(frozen=True, slots=True)

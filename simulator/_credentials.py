@@ -23,29 +23,31 @@ import json
 import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ._clock import format_time
+from hooksim.contracts import reserved_headers
+
 from ._errors import InvalidInput
-from ._models import Outcome
-from ._transport import OutgoingRequest, Transport
+from ._exchange import OutgoingRequest, Transport
+from ._models import CREDENTIAL_FIELDS, CREDENTIAL_TYPES, DeliveryCredential, Outcome
 
 __all__ = [
-    "CREDENTIAL_TYPES",
     "REDACTED",
     "TOKEN_CACHE_SECONDS",
     "CredentialFailure",
-    "DeliveryCredential",
+    "TokenCache",
     "authenticate",
     "check_credential_fields",
+    "check_headers_free",
+    "headers_set_by",
     "placeholder_headers",
+    "redact",
     "safe_url",
 ]
 
-CREDENTIAL_TYPES = ("oauth2-client-credentials", "basic", "api-key", "aws-sigv4")
 #: How long a token from an identity endpoint is reused (platform clock), at most.
 TOKEN_CACHE_SECONDS = 45.0
 #: What logs show in place of a credential header.
@@ -55,43 +57,10 @@ MAX_VALUE = 4096
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _AWS_NAME = re.compile(r"^[a-z0-9-]{1,64}$")
 _SIGV4_TIMESTAMP = "%Y%m%dT%H%M%SZ"
-# Headers a delivery already carries or that HTTP owns: an API key cannot be sent in them.
-_NOT_FOR_API_KEYS = frozenset(
-    {
-        "authorization",
-        "content-type",
-        "content-length",
-        "host",
-        "transfer-encoding",
-        "connection",
-        "user-agent",
-    }
-)
 _AWS_HEADERS = frozenset(
     {"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"}
 )
 
-# name -> (required, secret, kind of value)
-_Spec = tuple[bool, bool, str]
-_FIELDS: dict[str, dict[str, _Spec]] = {
-    "oauth2-client-credentials": {
-        "tokenUrl": (True, False, "url"),
-        "clientId": (True, False, "text"),
-        "clientSecret": (True, True, "text"),
-        "scope": (False, False, "text"),
-        "tokenRequest": (False, False, "body|query"),
-    },
-    "basic": {"username": (True, False, "username"), "password": (True, True, "text")},
-    "api-key": {"headerName": (True, False, "header"), "value": (True, True, "text")},
-    "aws-sigv4": {
-        "accessKeyId": (True, False, "text"),
-        "secretAccessKey": (True, True, "text"),
-        "sessionToken": (False, True, "text"),
-        "region": (True, False, "aws-name"),
-        "service": (True, False, "aws-name"),
-        "signing": (False, False, "headers|query"),
-    },
-}
 _DEFAULTS = {"tokenRequest": "body", "signing": "headers"}
 
 
@@ -104,43 +73,67 @@ class CredentialFailure(Exception):
         self.latency = latency
 
 
-@dataclass(slots=True, eq=False)
-class DeliveryCredential:
-    """One stored credential. `fields` holds everything, secrets included; `to_api` never
-    shows a secret."""
+def headers_set_by(credential: DeliveryCredential) -> frozenset[str]:
+    """Header names (lowercase) the credential writes: a subscription using it may not."""
+    if credential.type == "api-key":
+        return frozenset({"authorization", credential.fields["headerName"].lower()})
+    if credential.type == "aws-sigv4":
+        return _AWS_HEADERS
+    return frozenset({"authorization"})
 
-    id: str
-    environment_id: str
-    type: str
-    created: float
-    fields: dict[str, str]
-    name: str | None = None
-    # The cached identity token (value, platform time it expires) and the lock that makes
-    # concurrent deliveries share one token request.
-    _token: tuple[str, float] | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def to_api(self) -> dict[str, Any]:
-        shown: dict[str, Any] = {"id": self.id, "name": self.name, "type": self.type}
-        for name, (_, secret, _) in _FIELDS[self.type].items():
-            if not secret:
-                shown[name] = self.fields.get(name)
-            elif name == "sessionToken":
-                shown["hasSessionToken"] = name in self.fields
-        shown["created"] = format_time(self.created)
-        return shown
+def check_headers_free(credential: DeliveryCredential, headers: Mapping[str, str]) -> None:
+    """InvalidInput unless a subscription's custom `headers` leave alone those the
+    credential writes."""
+    reserved = headers_set_by(credential)
+    for name in headers:
+        if name.lower() in reserved:
+            raise InvalidInput(
+                f"header {name!r} is set by delivery credential {credential.id!r} and "
+                "cannot be overridden",
+                "headers",
+            )
 
-    def reserved_headers(self) -> frozenset[str]:
-        """Header names (lowercase) a subscription using this credential may not set."""
-        if self.type == "api-key":
-            return frozenset({"authorization", self.fields["headerName"].lower()})
-        if self.type == "aws-sigv4":
-            return _AWS_HEADERS
-        return frozenset({"authorization"})
 
-    def forget_token(self) -> None:
-        with self._lock:
-            self._token = None
+class TokenCache:
+    """Identity tokens of OAuth2 credentials, each reused until it expires on the platform
+    clock (at most `TOKEN_CACHE_SECONDS`). Memory only: a restart asks again. One lock per
+    credential makes concurrent deliveries share one token request."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, str], tuple[str, float]] = {}
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def _lock(self, key: tuple[str, str]) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def token(
+        self,
+        credential: DeliveryCredential,
+        transport: Transport,
+        now: float,
+        timeout: float,
+        user_agent: str,
+    ) -> tuple[str, float]:
+        """A live token for `credential` and the seconds spent asking for it (0 when cached)."""
+        key = (credential.environment_id, credential.id)
+        with self._lock(key):
+            cached = self._tokens.get(key)
+            if cached is not None and now < cached[1]:
+                return cached[0], 0.0
+            token, lifetime, latency = _request_token(
+                credential.fields, transport, timeout, user_agent
+            )
+            self._tokens[key] = (token, now + min(TOKEN_CACHE_SECONDS, lifetime))
+            return token, latency
+
+    def forget(self, credential: DeliveryCredential) -> None:
+        key = (credential.environment_id, credential.id)
+        with self._guard:
+            self._tokens.pop(key, None)
+            self._locks.pop(key, None)
 
 
 def check_credential_fields(body: Mapping[str, Any], *, signature_header: str) -> dict[str, Any]:
@@ -152,7 +145,7 @@ def check_credential_fields(body: Mapping[str, Any], *, signature_header: str) -
         raise InvalidInput(
             f"type must be one of {', '.join(CREDENTIAL_TYPES)}, not {kind!r}", "type"
         )
-    specs = _FIELDS[kind]
+    specs = CREDENTIAL_FIELDS[kind]
     for name in body:
         if name not in specs and name not in ("type", "name"):
             allowed = ", ".join(["type", "name", *specs])
@@ -202,7 +195,8 @@ def _check_value(name: str, value: Any, kind: str, signature_header: str) -> str
     elif kind == "header":
         if not _TOKEN.match(value) or len(value) > 256:
             raise InvalidInput(f"{name} {value!r} is not a valid HTTP header name", name)
-        if value.lower() in _NOT_FOR_API_KEYS | {signature_header.lower()}:
+        # A delivery already carries these, or HTTP owns them: no API key is sent in them.
+        if value.lower() in reserved_headers(signature_header):
             raise InvalidInput(
                 f"{name} {value!r} is a header the platform sets itself; choose another", name
             )
@@ -222,6 +216,22 @@ def placeholder_headers(credential: DeliveryCredential) -> dict[str, str]:
     return {"Authorization": REDACTED}
 
 
+#: Headers that carry a credential whoever set them: the log never shows their values.
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
+
+
+def redact(headers: dict[str, str], signature_header: str) -> dict[str, str]:
+    """Headers as they may appear in logs: credentials never do (LOG-REDACT). Usually none
+    is a credential, and the log then shares the request's dict (nothing changes a request's
+    headers once it is built) rather than copying it for every attempt."""
+    if _SECRET_HEADERS.isdisjoint(map(str.lower, headers)):
+        return headers
+    return {
+        name: REDACTED if name.lower() in _SECRET_HEADERS else value
+        for name, value in headers.items()
+    }
+
+
 def safe_url(url: str) -> str:
     """A URL as it may appear in a log: no user info, no query (it may hold a secret)."""
     parts = urlsplit(url)
@@ -237,6 +247,7 @@ def authenticate(
     request: OutgoingRequest,
     *,
     transport: Transport,
+    tokens: TokenCache,
     now: float,
     user_agent: str,
 ) -> tuple[OutgoingRequest, float]:
@@ -254,26 +265,10 @@ def authenticate(
         headers[fields["headerName"]] = fields["value"]
         return replace(request, headers=headers), 0.0
     if credential.type == "oauth2-client-credentials":
-        token, latency = _token(credential, transport, now, request.timeout, user_agent)
+        token, latency = tokens.token(credential, transport, now, request.timeout, user_agent)
         headers["Authorization"] = f"Bearer {token}"
         return replace(request, headers=headers), latency
     return _sign_aws(credential, replace(request, headers=headers), now), 0.0
-
-
-def _token(
-    credential: DeliveryCredential,
-    transport: Transport,
-    now: float,
-    timeout: float,
-    user_agent: str,
-) -> tuple[str, float]:
-    with credential._lock:
-        cached = credential._token
-        if cached is not None and now < cached[1]:
-            return cached[0], 0.0
-        token, lifetime, latency = _request_token(credential.fields, transport, timeout, user_agent)
-        credential._token = (token, now + min(TOKEN_CACHE_SECONDS, lifetime))
-        return token, latency
 
 
 def _request_token(

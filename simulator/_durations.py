@@ -1,11 +1,13 @@
-"""Durations as scenarios write them: `10s`, `45m`, `1h30m`, `250ms`, `2d`, or plain seconds."""
+"""Durations as scenarios write them (`10s`, `45m`, `1h30m`, `250ms`, `2d`, or plain seconds),
+and points in virtual time as every report shows them (`+0:04:10`, `+1d 02:00:00`): the one
+offset format of the scenario runner, the reports, the pytest plugin and the model test."""
 
 from __future__ import annotations
 
 import math
 import re
 
-__all__ = ["DURATION_PATTERN", "format_duration", "parse_duration"]
+__all__ = ["DURATION_PATTERN", "format_duration", "format_offset", "parse_duration"]
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PART = r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)"
@@ -57,3 +59,24 @@ def format_duration(seconds: float) -> str:
     if secs or fraction or not parts:
         parts.append(f"{secs + fraction:g}s")
     return "".join(parts)
+
+
+def format_offset(seconds: float) -> str:
+    """A point in virtual time as a clock-like offset from the start: `+0:04:10`, `+1d 02:00:00`.
+
+    Milliseconds are shown only when the offset has them, so columns stay short.
+    """
+    if not math.isfinite(seconds):
+        return str(seconds)
+    sign = "-" if seconds < 0 else "+"
+    millis = round(abs(seconds) * 1000)
+    whole, ms = divmod(millis, 1000)
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}:{minutes:02d}:{secs:02d}"
+    if days:
+        text = f"{days}d {hours:02d}:{minutes:02d}:{secs:02d}"
+    if ms:
+        text += f".{ms:03d}"
+    return sign + text

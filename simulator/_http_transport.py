@@ -32,9 +32,10 @@ from urllib3.exceptions import (
 )
 
 from ._control import SIMULATED_LATENCY_HEADER
+from ._exchange import OutgoingRequest, TransportResult
 from ._hosts import HostPolicy, HostRefused
 from ._models import Outcome
-from ._transport import OutgoingRequest, TransportResult, classify_status, redirect_error
+from ._rules import classify_status, redirect_error
 
 __all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_MAX_BODY", "HttpTransport"]
 

@@ -1,4 +1,9 @@
-"""The platform's records: environments, subscriptions, events, deliveries and attempts."""
+"""The platform's records: environments, subscriptions, events, deliveries, batches, attempts,
+delivery credentials and API clients.
+
+Plain data: what a store keeps and the API shows. Nothing here sends, signs, fetches a token
+or reads a clock; the engine and the stores are typed on these records alone.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,14 @@ from ._clock import format_time
 from ._settings import Settings
 
 __all__ = [
+    "CREDENTIAL_FIELDS",
+    "CREDENTIAL_TYPES",
+    "ApiClient",
     "AttemptRecord",
+    "Batch",
     "BatchPolicy",
     "Delivery",
+    "DeliveryCredential",
     "DeliveryState",
     "Environment",
     "Event",
@@ -160,6 +170,31 @@ class Delivery:
         return (self.event_id, self.subscription_id)
 
 
+@dataclass(slots=True, eq=False)
+class Batch:
+    """Events of a batched subscription sent as one request (`_batching.py` collects them):
+    attempted, retried and ended as one unit. Each event keeps its own `Delivery` among
+    `members`; the batch's `attempts`, `first_attempt_at` and `next_attempt_at` are theirs."""
+
+    number: int
+    environment_id: str
+    subscription_id: str
+    policy: BatchPolicy
+    members: list[Delivery] = field(default_factory=list)
+    first_attempt_at: float | None = None
+    next_attempt_at: float | None = None
+    attempts: int = 0
+    #: Still the subscription's open batch (events may join it).
+    collecting: bool = True
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (f"batch:{self.number}", self.subscription_id)
+
+    def pending(self) -> list[Delivery]:
+        return [m for m in self.members if m.state is DeliveryState.PENDING]
+
+
 @dataclass(slots=True)
 class AttemptRecord:
     """One row of the delivery log: one real request (or one refused before it was sent)."""
@@ -206,3 +241,61 @@ class AttemptRecord:
             **({"eventIds": list(self.event_ids)} if self.event_ids else {}),
             **({"headers": dict(self.headers)} if headers else {}),
         }
+
+
+# name -> (required, secret, kind of value): what each credential type holds. Validation
+# (`_credentials.check_credential_fields`) reads the kinds; `to_api` hides the secrets.
+CredentialField = tuple[bool, bool, str]
+CREDENTIAL_FIELDS: dict[str, dict[str, CredentialField]] = {
+    "oauth2-client-credentials": {
+        "tokenUrl": (True, False, "url"),
+        "clientId": (True, False, "text"),
+        "clientSecret": (True, True, "text"),
+        "scope": (False, False, "text"),
+        "tokenRequest": (False, False, "body|query"),
+    },
+    "basic": {"username": (True, False, "username"), "password": (True, True, "text")},
+    "api-key": {"headerName": (True, False, "header"), "value": (True, True, "text")},
+    "aws-sigv4": {
+        "accessKeyId": (True, False, "text"),
+        "secretAccessKey": (True, True, "text"),
+        "sessionToken": (False, True, "text"),
+        "region": (True, False, "aws-name"),
+        "service": (True, False, "aws-name"),
+        "signing": (False, False, "headers|query"),
+    },
+}
+CREDENTIAL_TYPES = tuple(CREDENTIAL_FIELDS)
+
+
+@dataclass(slots=True, eq=False)
+class DeliveryCredential:
+    """One stored delivery credential (`_credentials.py` applies it to requests). `fields`
+    holds everything, secrets included; `to_api` never shows a secret."""
+
+    id: str
+    environment_id: str
+    type: str
+    created: float
+    fields: dict[str, str]
+    name: str | None = None
+
+    def to_api(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {"id": self.id, "name": self.name, "type": self.type}
+        for name, (_, secret, _) in CREDENTIAL_FIELDS[self.type].items():
+            if not secret:
+                shown[name] = self.fields.get(name)
+            elif name == "sessionToken":
+                shown["hasSessionToken"] = name in self.fields
+        shown["created"] = format_time(self.created)
+        return shown
+
+
+@dataclass(slots=True)
+class ApiClient:
+    """A client of the management API (OAuth2 client credentials) in one environment."""
+
+    client_id: str
+    secret: str
+    role: str
+    environment_id: str

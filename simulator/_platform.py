@@ -1,112 +1,62 @@
-"""The reference webhook platform: subscriptions, publication, delivery, retries, disabling.
+"""The reference webhook platform: the facade users, the API and the runners call.
 
-Everything here runs on the injected clock. Work that is due (first attempts, retries,
-answers of slow receivers) sits in a scheduler; `advance` (virtual clock) or `run_due`
-(wall clock, called by a driver thread) runs it in time order.
+`Platform` holds environments, subscriptions, delivery credentials and the event log, and
+answers queries about them; it hands every delivery to the engine room behind it:
+
+- `_executor.py`: one pipeline that writes, signs, sends and judges every attempt of a
+  delivery unit (`_units.py`: a single delivery or a batch) and applies the verdict of the
+  delivery rules (`_rules.py`);
+- `_writer.py`: the one request writer (envelope and signature);
+- `_loop.py`: the run loop that owns time (advance a virtual clock, run what is due, wait);
+- `_batching.py`: collects a batched subscription's events into batches;
+- `_recovery.py`: picks up what a durable store kept after a restart.
+
+Everything runs on the injected clock and under the platform's lock, so a served API and the
+wall-clock driver can share one platform.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from functools import partial
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
-
-from hooksim.contracts._signing import sign
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ._auth import Authority
+from ._batching import Batcher
 from ._clock import Clock, VirtualClock, WallClock
 from ._collector import batch_of_work
-from ._credentials import DeliveryCredential, check_credential_fields
+from ._credentials import TokenCache, check_credential_fields, check_headers_free
 from ._errors import Conflict, InvalidInput, NotFound
 from ._events import EVENT_TYPES, make_event_data
+from ._exchange import Transport
+from ._executor import Executor
 from ._ids import IdSource
+from ._loop import Dispatcher, RunLoop
 from ._models import (
     AttemptRecord,
     Delivery,
+    DeliveryCredential,
     DeliveryState,
     Environment,
     Event,
-    Outcome,
     Subscription,
 )
-from ._outgoing import build_request as build_extended_request
-from ._outgoing import transmit
-from ._retry import next_retry_at
+from ._recovery import recover
 from ._routes import Routes
-from ._scheduler import Scheduler, Timer
+from ._rules import ATOMIC_RULES
+from ._scheduler import Scheduler
 from ._settings import Settings
-from ._signals import (
-    AttemptFinished,
-    ClockAdvanced,
-    DeliveryEnded,
-    EventPublished,
-    Listener,
-    Signal,
-    SubscriptionChanged,
-)
-from ._storage import Queued, QueuedBatch, Resume, SentAttempt, Store
+from ._signals import Emitter, EventPublished, Listener, SubscriptionChanged
+from ._storage import Store
 from ._store import MemoryStore
-from ._transport import InProcessTransport, OutgoingRequest, Transport, TransportResult
-from ._validation import check_subscription_fields
-from ._wire import (
-    answer_record,
-)
-from ._wire import (
-    endpoint_of as _endpoint,
-)
-from ._wire import (
-    envelope as _envelope,
-)
-from ._wire import (
-    judge as _judge,
-)
-from ._wire import (
-    redact as _redact,
-)
-from ._wire import (
-    retry_after_delay as _retry_after,
-)
-from ._wire import (
-    send_safely as _send_safely,
-)
+from ._transport import InProcessTransport
+from ._validation import SUBSCRIPTION_ATTRIBUTES, check_subscription_fields
+from ._writer import RequestWriter
 
-if TYPE_CHECKING:
-    from ._batching import Batcher
+__all__ = ["Dispatcher", "Platform"]
 
-__all__ = ["USER_AGENT", "Dispatcher", "Platform"]
-
-USER_AGENT = "hooksim/0.1 (Atomic webhooks reference platform)"
 _EVENT_SET = frozenset(EVENT_TYPES)
 MAX_PUBLISH_COUNT = 100_000
-
-# Why a delivery ended undelivered.
-RETRIES_EXHAUSTED = "retries-exhausted"
-SUBSCRIPTION_DISABLED = "subscription-disabled"
-SUBSCRIPTION_DELETED = "subscription-deleted"
-# The log's note on an attempt whose answer a restart lost (it is sent again).
-INTERRUPTED = (
-    "interrupted: the platform stopped before this attempt was answered; it was sent again "
-    "after the restart"
-)
-
-
-class AfterFailure(NamedTuple):
-    """The verdict on a failed attempt: retry at `when`, or end undelivered for `reason`
-    (and, when `disable`, auto-disable the subscription after ending it)."""
-
-    when: float | None
-    reason: str | None
-    disable: bool
-
-
-class Dispatcher(Protocol):
-    """Runs real sends off the platform lock (the wall-clock driver's bounded worker pool).
-
-    `endpoint` (scheme://host:port) lets it limit concurrent requests per receiver.
-    """
-
-    def submit(self, endpoint: str, job: Callable[[], None]) -> None: ...
 
 
 class Platform:
@@ -132,130 +82,68 @@ class Platform:
         self.transport: Transport = transport if transport is not None else InProcessTransport()
         self.store: Store = store if store is not None else MemoryStore()
         self.ids = IdSource(seed)
-        # Tokens follow their own clock so that advancing simulated hours never logs anyone out.
+        # Tokens follow their own clock so that advancing simulated hours never logs anyone
+        # out: the wall clock unless the caller gives one.
         self.auth = Authority(
             self.ids, token_clock if token_clock is not None else WallClock(), self.store
         )
-        self.keep_bodies = keep_bodies
-        self.scheduler = Scheduler()
-        self._listeners: list[Listener] = []
-        self._routes = Routes(self.store)
         self._lock = threading.RLock()
-        self._work_added = threading.Condition(self._lock)
-        self._timers: dict[tuple[str, str], Timer] = {}
-        self._in_flight: dict[tuple[str, str], int] = {}
-        # Deliveries whose attempt was in flight when their subscription was disabled: the
-        # answer decides them, and a failure is not retried even if it was re-enabled since.
-        self._cancelled: set[tuple[str, str]] = set()
-        #: Set by the wall-clock driver: real (non-simulated) requests are then sent by its
-        #: workers outside the lock, and their answers finish the attempt under the lock.
-        #: Never used under a virtual clock, whose runs stay sequential and deterministic.
-        self.dispatcher: Dispatcher | None = None
-        #: Created with the first event for a batched subscription (`_batching.py`).
-        self._batcher: Batcher | None = None
+        self._routes = Routes(self.store)
+        # Every change to a subscription is announced: the routes are asked again.
+        self._signals = Emitter(on_subscription_change=self._routes.clear)
+        self._loop = RunLoop(self.clock, self._lock, self.store, self._signals)
+        self._tokens = TokenCache()
+        self._executor = Executor(
+            store=self.store,
+            transport=self.transport,
+            loop=self._loop,
+            writer=RequestWriter(clock=self.clock, tokens=self._tokens),
+            rules=ATOMIC_RULES,
+            ids=self.ids,
+            emitter=self._signals,
+            keep_bodies=keep_bodies,
+        )
+        self._batcher = Batcher(self._executor)
         # A seeded source goes on where it was (an unseeded one has nothing worth keeping).
         resume = self.store.resume(self.clock, self.ids.rng if self.ids.seed is not None else None)
         if resume is not None:
-            self._restore(resume)
+            recover(resume, self._executor, self._batcher, self.ids)
 
-    def _restore(self, resume: Resume) -> None:
-        """Carry on where a durable store left off: the virtual clock's time, the random
-        source, and a timer for every pending delivery and batch in the order they were
-        queued (an overdue one is due at once). An attempt that was in flight when the
-        platform stopped is logged as interrupted and sent again: the receiver may get it
-        twice (AT-LEAST-ONCE), and the log shows both."""
-        if resume.now is not None and isinstance(self.clock, VirtualClock):
-            self.clock.jump_to(max(resume.now, self.clock.now()))
-        if resume.random_state is not None and self.ids.seed is not None:
-            self.ids.rng.setstate(resume.random_state)
-        if resume.batch_numbers:
-            self._batches().restored_numbers(resume.batch_numbers)
-        queued: list[tuple[float, int, Queued | QueuedBatch]] = [
-            (q.due_at, q.order, q) for q in resume.queue
-        ]
-        if resume.batches:
-            queued += [(b.due_at, b.order, b) for b in resume.batches]
-            queued.sort(key=lambda item: (item[0], item[1]))
-        with self.store.transaction(sync=False):
-            now = self.clock.now()
-            for _, _, item in queued:
-                if isinstance(item, QueuedBatch):
-                    self._batches().restore(item, now)
-                else:
-                    self._restore_delivery(item, now)
-
-    def _restore_delivery(self, queued: Queued, now: float) -> None:
-        delivery, due = queued.delivery, queued.due_at
-        try:
-            subscription = self.store.subscription(
-                delivery.environment_id, delivery.subscription_id
-            )
-        except NotFound:
-            subscription = None
-        if queued.sent is not None:
-            self._log_interrupted(delivery, subscription, queued.sent, now)
-            delivery.attempts = queued.sent.attempt - 1
-            delivery.next_attempt_at = due = queued.sent.scheduled_at
-        if subscription is None:
-            self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DELETED)
-        elif not subscription.active:
-            self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
-        elif subscription.batch is not None:
-            # A batch's member in a file written before batches were kept: it joins a new
-            # batch (its retry window starts again with that batch's first attempt).
-            self._batch(subscription, delivery, now)
-        else:
-            self._schedule_attempt(delivery, due)
-
-    def _log_interrupted(
-        self,
-        delivery: Delivery,
-        subscription: Subscription | None,
-        sent: SentAttempt,
-        now: float,
-        event_ids: tuple[str, ...] = (),
-    ) -> None:
-        """The log's row for an attempt whose answer a restart lost (a batch's lists its
-        events in `event_ids`, like its other rows)."""
-        finished = max(now, sent.started_at)
-        record = AttemptRecord(
-            environment_id=delivery.environment_id,
-            event_id=delivery.event_id,
-            subscription_id=delivery.subscription_id,
-            attempt=sent.attempt,
-            kind="duplicate",  # changes no delivery state: the re-sent attempt decides
-            scheduled_at=sent.scheduled_at,
-            started_at=sent.started_at,
-            finished_at=finished,
-            outcome=Outcome.ERROR,
-            status_code=None,
-            duration=finished - sent.started_at,
-            request_id=sent.request_id,
-            method=subscription.method if subscription is not None else "",
-            url=subscription.url if subscription is not None else "",
-            headers={},
-            error=INTERRUPTED,
-            event_ids=event_ids,
-        )
-        self.store.log_attempt(record)
-        self._emit(AttemptFinished(record))
-
-    # listeners ----------------------------------------------------------------------
+    # listeners, lock, dispatcher ----------------------------------------------------------
     def add_listener(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+        self._signals.listeners.append(listener)
 
     def remove_listener(self, listener: Listener) -> None:
-        self._listeners.remove(listener)
-
-    def _emit(self, signal: Signal) -> None:
-        if isinstance(signal, SubscriptionChanged):
-            self._routes.clear()  # every change to a subscription is announced here
-        for listener in self._listeners:
-            listener(signal)
+        self._signals.listeners.remove(listener)
 
     @property
     def lock(self) -> threading.RLock:
         return self._lock
+
+    @property
+    def keep_bodies(self) -> bool:
+        """Whether the delivery log keeps each request's body (False at scale)."""
+        return self._executor.keep_bodies
+
+    @keep_bodies.setter
+    def keep_bodies(self, keep: bool) -> None:
+        self._executor.keep_bodies = keep
+
+    @property
+    def scheduler(self) -> Scheduler:
+        """The due work, in time order (the run loop's)."""
+        return self._loop.scheduler
+
+    @property
+    def dispatcher(self) -> Dispatcher | None:
+        """Set by the wall-clock driver: real (non-simulated) requests are then sent by its
+        workers outside the lock, and their answers finish the attempt under the lock.
+        Never used under a virtual clock, whose runs stay sequential and deterministic."""
+        return self._loop.dispatcher
+
+    @dispatcher.setter
+    def dispatcher(self, dispatcher: Dispatcher | None) -> None:
+        self._loop.dispatcher = dispatcher
 
     # environments -------------------------------------------------------------------
     def create_environment(
@@ -316,7 +204,7 @@ class Platform:
                 batch=fields.get("batch"),
             )
             self.store.add_subscription(subscription)
-            self._emit(SubscriptionChanged(subscription, "created", now))
+            self._signals.emit(SubscriptionChanged(subscription, "created", now))
             return subscription
 
     def _new_subscription_id(self, env_id: str) -> str:
@@ -346,18 +234,6 @@ class Platform:
             fields = check_subscription_fields(
                 changes, creating=False, signature_header=environment.settings.signature_header
             )
-            attribute = {
-                "types": "types",
-                "url": "url",
-                "headers": "headers",
-                "name": "name",
-                "method": "method",
-                "maxRetries": "max_retries",
-                "disableAfterFailures": "disable_after_failures",
-                "credentialId": "credential_id",
-                "mapping": "mapping",
-                "batch": "batch",
-            }
             if "credentialId" in fields or "headers" in fields:
                 self._check_credential(
                     env_id,
@@ -365,10 +241,10 @@ class Platform:
                     fields.get("headers", subscription.headers),
                 )
             for name, value in fields.items():
-                setattr(subscription, attribute[name], value)
+                setattr(subscription, SUBSCRIPTION_ATTRIBUTES[name], value)
             subscription.updated = self.clock.now()
             self.store.save_subscription(subscription)
-            self._emit(SubscriptionChanged(subscription, "updated", subscription.updated))
+            self._signals.emit(SubscriptionChanged(subscription, "updated", subscription.updated))
             return subscription
 
     def set_secret(self, env_id: str, sub_id: str, secret: str) -> Subscription:
@@ -383,7 +259,7 @@ class Platform:
             subscription.secret = secret
             subscription.updated = self.clock.now()
             self.store.save_subscription(subscription)
-            self._emit(SubscriptionChanged(subscription, "updated", subscription.updated))
+            self._signals.emit(SubscriptionChanged(subscription, "updated", subscription.updated))
             return subscription
 
     def disable_subscription(self, env_id: str, sub_id: str) -> Subscription:
@@ -391,7 +267,7 @@ class Platform:
         with self._lock, self.store.transaction():
             subscription = self.store.subscription(self._env(env_id), sub_id)
             if subscription.active:
-                self._disable(subscription, "api")
+                self._executor.disable(subscription, "api")
             return subscription
 
     def enable_subscription(self, env_id: str, sub_id: str) -> Subscription:
@@ -403,10 +279,12 @@ class Platform:
                 subscription.status = "active"
                 subscription.disabled_reason = None
                 subscription.disabled_at = None
-                subscription.consecutive_failures = 0
+                subscription.consecutive_failures = self._executor.rules.failures_after_enable(
+                    subscription
+                )
                 subscription.updated = now
                 self.store.save_subscription(subscription)
-                self._emit(SubscriptionChanged(subscription, "enabled", now))
+                self._signals.emit(SubscriptionChanged(subscription, "enabled", now))
             return subscription
 
     def delete_subscription(self, env_id: str, sub_id: str) -> Subscription:
@@ -419,27 +297,12 @@ class Platform:
                     "permanent=true) before deleting it"
                 )
             self.store.remove_subscription(subscription)
-            self._emit(SubscriptionChanged(subscription, "deleted", self.clock.now()))
+            self._signals.emit(SubscriptionChanged(subscription, "deleted", self.clock.now()))
             return subscription
 
     def _env(self, env_id: str) -> str:
         self.store.environment(env_id)
         return env_id
-
-    def _disable(self, subscription: Subscription, reason: str) -> None:
-        now = self.clock.now()
-        subscription.status = "disabled"
-        subscription.disabled_reason = reason
-        subscription.disabled_at = now
-        subscription.updated = now
-        self.store.save_subscription(subscription)
-        # Pending retries are cancelled: nothing more is sent to a disabled subscription.
-        for delivery in self.store.pending_for(subscription.id):
-            if delivery.key in self._in_flight:
-                self._cancelled.add(delivery.key)  # already sent; its answer decides it
-                continue
-            self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
-        self._emit(SubscriptionChanged(subscription, "disabled", now, reason))
 
     # events -------------------------------------------------------------------------
     def publish(
@@ -471,7 +334,7 @@ class Platform:
             for _ in range(count):
                 data = make_event_data(event_type, ids=self.ids, now=now, overrides=overrides)
                 events.append(self._accept(env_id, data, now))
-            self._settle()
+            self._loop.settle()
             return events
 
     def publish_data(self, env_id: str, data: Mapping[str, Any]) -> Event:
@@ -479,7 +342,7 @@ class Platform:
         with self._lock, self.store.transaction():
             self.store.environment(env_id)
             event = self._accept_data(env_id, data, self.clock.now())
-            self._settle()
+            self._loop.settle()
             return event
 
     def publish_many(self, env_id: str, datas: Iterable[Mapping[str, Any]]) -> list[Event]:
@@ -489,7 +352,7 @@ class Platform:
             self.store.environment(env_id)
             now = self.clock.now()
             events = [self._accept_data(env_id, data, now) for data in datas]
-            self._settle()
+            self._loop.settle()
             return events
 
     def _accept_data(self, env_id: str, data: Mapping[str, Any], now: float) -> Event:
@@ -513,16 +376,16 @@ class Platform:
             raise Conflict(f"an event with id {event_id!r} was already published")
         event = Event(event_id, env_id, str(data["analyticsEvent"]), data, now)
         self.store.add_event(event)
-        if self._listeners:
-            self._emit(EventPublished(event))
+        if self._signals.listeners:
+            self._signals.emit(EventPublished(event))
         for subscription in self._routes.matching(env_id, data):
             delivery = Delivery(event.id, subscription.id, env_id, first_attempt_at=now)
             delivery.next_attempt_at = now
             self.store.add_delivery(delivery)
             if subscription.batch is not None:
-                self._batch(subscription, delivery, now)
+                self._batcher.add(subscription, delivery, now)
             else:
-                self._schedule_attempt(delivery, now)
+                self._executor.queue(delivery, now)
         return event
 
     def events(self, env_id: str) -> list[Event]:
@@ -552,305 +415,9 @@ class Platform:
                     f"event {event_id!r} was never sent to an active "
                     f"subscription {subscription_id!r}"
                 )
-            return [self._send_copy(event, sub, d.attempts, "duplicate") for sub, d in targets]
-
-    # delivery -----------------------------------------------------------------------
-    def _settle(self) -> None:
-        """Work was added: under the virtual clock, run whatever is due at the current
-        instant; under the wall clock, wake the driver (only a driver waits for work, and it
-        refuses a virtual clock)."""
-        if self.clock.is_virtual:
-            self._run_until(self.clock.now())
-        else:
-            self._work_added.notify_all()
-
-    def _build_request(
-        self, event: Event, subscription: Subscription, settings: Settings
-    ) -> tuple[OutgoingRequest, str]:
-        request_id = self.ids.uuid()
-        if (
-            subscription.credential_id is not None
-            or subscription.mapping is not None
-            or subscription.batch is not None
-        ):
-            return self._build_extended(event, subscription, settings, request_id), request_id
-        body = _envelope(request_id, event, subscription.id)
-        headers = {
-            **subscription.headers,
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            settings.signature_header: sign(subscription.secret, body),
-        }
-        request = OutgoingRequest(
-            subscription.method, subscription.url, headers, body, settings.timeout
-        )
-        return request, request_id
-
-    def _attempt(self, delivery: Delivery) -> None:
-        self._timers.pop(delivery.key, None)
-        if delivery.state is not DeliveryState.PENDING:
-            return
-        subscription = self.store.subscription(delivery.environment_id, delivery.subscription_id)
-        if not subscription.active:
-            self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
-            return
-        settings = self.store.environment(delivery.environment_id).settings
-        event = self.store.event(delivery.environment_id, delivery.event_id)
-        scheduled_at = (
-            delivery.next_attempt_at if delivery.next_attempt_at is not None else self.clock.now()
-        )
-        delivery.attempts += 1
-        request, request_id = self._build_request(event, subscription, settings)
-        started = self.clock.now()
-        if self.dispatcher is not None and self._dispatching:
-            # Sent by a worker outside the lock: a slow receiver delays neither the other
-            # receivers nor the API. Until its answer the delivery is in flight.
-            self._in_flight[delivery.key] = delivery.attempts
-            answered = partial(
-                self._answered, delivery, settings, scheduled_at, started, request, request_id
-            )
-            leaving = partial(self.store.attempt_sent, delivery, scheduled_at, started, request_id)
-            self._dispatch(request, answered, leaving if self.store.durable else None)
-            return
-        self.store.attempt_sent(delivery, scheduled_at, started, request_id)
-        if not self.transport.simulated:
-            # On disk before it leaves: after a crash it is logged and sent again, not lost.
-            self.store.flush()
-        result = transmit(self.transport, request)
-        self._answered(delivery, settings, scheduled_at, started, request, request_id, result)
-
-    @property
-    def _dispatching(self) -> bool:
-        return (
-            self.dispatcher is not None
-            and not self.transport.simulated
-            and not self.clock.is_virtual
-        )
-
-    def _dispatch(
-        self,
-        request: OutgoingRequest,
-        answered: Callable[[TransportResult], Any],
-        leaving: Callable[[], None] | None = None,
-    ) -> None:
-        """Send on the dispatcher's worker; `answered(result)` then runs under the lock.
-        `leaving()` records, durably, that the request is about to leave (a job may wait in
-        the dispatcher's queue first: only a request that really left can be a duplicate)."""
-
-        def job() -> None:
-            if leaving is not None:
-                with self._lock, self.store.transaction(sync=False):
-                    leaving()
-            result = _send_safely(self.transport, request)
-            with self._lock, self.store.transaction(sync=False):
-                answered(result)
-                self._work_added.notify_all()  # a retry may now be due before the driver woke
-
-        assert self.dispatcher is not None
-        self.dispatcher.submit(_endpoint(request.url), job)
-
-    def _answered(
-        self,
-        delivery: Delivery,
-        settings: Settings,
-        scheduled_at: float,
-        started: float,
-        request: OutgoingRequest,
-        request_id: str,
-        result: TransportResult,
-    ) -> None:
-        duration, outcome = _judge(result, settings.timeout)
-        timed_out = outcome is Outcome.TIMEOUT
-        # Positional (one per delivery: keywords cost twice as much), in field order.
-        record = AttemptRecord(
-            delivery.environment_id,
-            delivery.event_id,
-            delivery.subscription_id,
-            delivery.attempts,  # attempt
-            "delivery",  # kind
-            scheduled_at,
-            started,  # started_at
-            started + duration,  # finished_at
-            outcome,
-            None if timed_out else result.status_code,
-            duration,
-            request_id,
-            request.method,
-            request.url,
-            _redact(request.headers, settings.signature_header),
-            f"no answer within {settings.timeout:g} s" if timed_out else result.error,
-            request.body if self.keep_bodies else b"",
-        )
-        # A timed-out attempt has no answer: a Retry-After that came later was never heard.
-        retry_after = None if timed_out else _retry_after(result, settings, scheduled_at)
-        if duration > 0 and (self.transport.simulated or result.virtual):
-            # The answer comes later in virtual time; until then the delivery is in flight.
-            self._in_flight[delivery.key] = delivery.attempts
-            self.scheduler.call_at(started + duration, self._finish, delivery, record, retry_after)
-        else:
-            self._finish(delivery, record, retry_after)
-
-    def _finish(self, delivery: Delivery, record: AttemptRecord, retry_after: float | None) -> None:
-        key = delivery.key
-        self._in_flight.pop(key, None)
-        cancelled = key in self._cancelled
-        if cancelled:
-            self._cancelled.discard(key)
-        self.store.log_attempt(record)
-        if self._listeners:
-            self._emit(AttemptFinished(record))
-        try:
-            subscription = self.store.subscription(
-                delivery.environment_id, delivery.subscription_id
-            )
-        except NotFound:
-            # Deleted (after being disabled) while this attempt was in flight: its answer
-            # still decides how the delivery ends, and nothing more is sent.
-            if record.succeeded:
-                self._end(delivery, DeliveryState.DELIVERED, None)
-            else:
-                self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DELETED)
-            return
-        environment = self.store.environment(delivery.environment_id)
-        settings = environment.settings
-        if record.outcome is Outcome.SUCCESS:
-            if subscription.consecutive_failures:  # unchanged otherwise: nothing to save
-                subscription.consecutive_failures = 0
-                self.store.save_subscription(subscription)
-            if delivery.state is DeliveryState.PENDING:
-                self._end(delivery, DeliveryState.DELIVERED, None)
-                if (
-                    subscription.active  # nothing more is sent to a disabled subscription
-                    and settings.duplicate_probability
-                    and self.ids.rng.random() < settings.duplicate_probability
-                ):
-                    event = self.store.event(delivery.environment_id, delivery.event_id)
-                    if self._dispatching:
-                        request, answered = self._prepare_copy(
-                            event, subscription, delivery.attempts, "duplicate"
-                        )
-                        self._dispatch(request, answered)
-                    else:
-                        self._send_copy(event, subscription, delivery.attempts, "duplicate")
-            return
-        subscription.consecutive_failures += 1
-        self.store.save_subscription(subscription)
-        if delivery.state is not DeliveryState.PENDING:
-            return
-        verdict = self._after_failure(
-            subscription,
-            settings,
-            attempts=delivery.attempts,
-            first_attempt_at=delivery.first_attempt_at,
-            scheduled_at=record.scheduled_at,
-            retry_after=retry_after,
-            cancelled=cancelled,
-        )
-        if verdict.when is None:
-            self._end(delivery, DeliveryState.UNDELIVERED, verdict.reason)
-            if verdict.disable:
-                self._disable(subscription, "auto")
-            return
-        delivery.next_attempt_at = verdict.when
-        self._schedule_attempt(delivery, verdict.when)
-
-    def _after_failure(
-        self,
-        subscription: Subscription,
-        settings: Settings,
-        *,
-        attempts: int,
-        first_attempt_at: float,
-        scheduled_at: float,
-        retry_after: float | None,
-        cancelled: bool,
-    ) -> AfterFailure:
-        """What follows the failed attempt of a pending delivery or batch (its failure is
-        already counted): the rules of retries and auto-disable, in one place for both."""
-        if not subscription.active:
-            return AfterFailure(None, SUBSCRIPTION_DISABLED, False)
-        if (
-            subscription.disable_after_failures
-            and subscription.consecutive_failures >= settings.disable_threshold
-        ):
-            return AfterFailure(None, SUBSCRIPTION_DISABLED, True)
-        if cancelled:  # disabled while this attempt was in flight: it was the last one
-            return AfterFailure(None, SUBSCRIPTION_DISABLED, False)
-        when = next_retry_at(
-            settings,
-            attempts_made=attempts,
-            first_attempt_at=first_attempt_at,
-            previous_scheduled_at=scheduled_at,
-            subscription_max_retries=subscription.max_retries,
-            retry_after=retry_after,
-            rng=self.ids.rng,
-        )
-        if when is None:
-            return AfterFailure(None, RETRIES_EXHAUSTED, False)
-        return AfterFailure(when, None, False)
-
-    def _schedule_attempt(self, delivery: Delivery, when: float) -> None:
-        """Queue the delivery's next attempt at `when` (at once if that has passed)."""
-        timer = self.scheduler.call_at(max(when, self.clock.now()), self._attempt, delivery)
-        self._timers[delivery.key] = timer
-        self.store.save_delivery(delivery, timer.when, timer.seq)
-
-    def _send_copy(
-        self, event: Event, subscription: Subscription, attempt: int, kind: str
-    ) -> AttemptRecord:
-        """One extra request that changes no delivery state: a duplicate or a test."""
-        request, answered = self._prepare_copy(event, subscription, attempt, kind)
-        return answered(transmit(self.transport, request))
-
-    def _prepare_copy(
-        self, event: Event, subscription: Subscription, attempt: int, kind: str
-    ) -> tuple[OutgoingRequest, Callable[[TransportResult], AttemptRecord]]:
-        """The request for a copy, and what logs its answer (call that under the lock)."""
-        settings = self.store.environment(subscription.environment_id).settings
-        request, request_id = self._build_request(event, subscription, settings)
-        started = self.clock.now()
-        answered = partial(
-            self._copy_answered,
-            event,
-            subscription,
-            attempt,
-            kind,
-            settings,
-            started,
-            request,
-            request_id,
-        )
-        return request, answered
-
-    def _copy_answered(
-        self,
-        event: Event,
-        subscription: Subscription,
-        attempt: int,
-        kind: str,
-        settings: Settings,
-        started: float,
-        request: OutgoingRequest,
-        request_id: str,
-        result: TransportResult,
-    ) -> AttemptRecord:
-        record = answer_record(
-            subscription.environment_id,
-            event.id,
-            subscription.id,
-            attempt,
-            kind,
-            scheduled_at=started,
-            started=started,
-            request=request,
-            request_id=request_id,
-            result=result,
-            settings=settings,
-            keep_body=self.keep_bodies,
-        )
-        self.store.log_attempt(record)
-        self._emit(AttemptFinished(record))
-        return record
+            return [
+                self._executor.send_copy(event, sub, d.attempts, "duplicate") for sub, d in targets
+            ]
 
     def test_subscription(self, env_id: str, sub_id: str) -> AttemptRecord:
         """One signed test delivery; its result is answered, and it never counts towards
@@ -866,28 +433,16 @@ class Platform:
             )
             data["id"] = "test-" + str(data["id"])
             event = Event(data["id"], env_id, subscription.types[0], data, now)
-            if not self._dispatching:
-                return self._send_copy(event, subscription, 0, "test")
-            request, answered = self._prepare_copy(event, subscription, 0, "test")
+            if not self._executor.dispatching:
+                return self._executor.send_copy(event, subscription, 0, "test")
+            send, answered = self._executor.prepare_copy(event, subscription, 0, "test")
         # A real request under the wall clock goes out in the caller's thread without the
         # platform lock (unless the caller holds it), so a slow receiver blocks nothing else.
-        result = _send_safely(self.transport, request)
+        result = send()
         with self._lock, self.store.transaction(sync=False):
             return answered(result)
 
-    def _end(self, delivery: Delivery, state: DeliveryState, reason: str | None) -> None:
-        delivery.state = state
-        delivery.reason = reason
-        delivery.ended_at = self.clock.now()
-        delivery.next_attempt_at = None
-        timer = self._timers.pop(delivery.key, None)
-        if timer is not None:
-            self.scheduler.cancel(timer)
-        self.store.mark_ended(delivery)
-        if self._listeners:
-            self._emit(DeliveryEnded(delivery, delivery.ended_at))
-
-    # credentials, mapping, batching ---------------------------------------------------
+    # delivery credentials ---------------------------------------------------------------
     def create_credential(self, env_id: str, body: Mapping[str, Any]) -> DeliveryCredential:
         """Store a delivery credential in an environment (its secrets are never shown)."""
         with self._lock:
@@ -936,7 +491,7 @@ class Platform:
                     f"{', '.join(users)}; change or delete them first"
                 )
             self.store.remove_credential(credential)
-            credential.forget_token()
+            self._tokens.forget(credential)
             return credential
 
     def delivery_credential(self, subscription: Subscription) -> DeliveryCredential | None:
@@ -957,104 +512,37 @@ class Platform:
                 f"{env_id!r}",
                 "credentialId",
             )
-        reserved = credential.reserved_headers()
-        for name in headers:
-            if name.lower() in reserved:
-                raise InvalidInput(
-                    f"header {name!r} is set by delivery credential {credential_id!r} and "
-                    "cannot be overridden",
-                    "headers",
-                )
+        check_headers_free(credential, headers)
 
-    def _build_extended(
-        self, event: Event, subscription: Subscription, settings: Settings, request_id: str
-    ) -> OutgoingRequest:
-        return build_extended_request(
-            request_id=request_id,
-            events=[event],
-            subscription=subscription,
-            credential=self.delivery_credential(subscription),
-            signature_header=settings.signature_header,
-            timeout=settings.timeout,
-            clock=self.clock,
-            user_agent=USER_AGENT,
-            batched=subscription.batch is not None,
-        )
-
-    def _batch(self, subscription: Subscription, delivery: Delivery, now: float) -> None:
-        self._batches().add(subscription, delivery, now)
-
-    def _batches(self) -> Batcher:
-        if self._batcher is None:
-            from ._batching import Batcher
-
-            self._batcher = Batcher(self)
-        return self._batcher
-
-    # time ---------------------------------------------------------------------------
+    # time ---------------------------------------------------------------------------------
     def advance(self, seconds: float) -> float:
         """Move a virtual clock forward, running everything due on the way in time order.
 
         Answers only once every attempt due in that span has finished and been logged.
         """
-        if not isinstance(self.clock, VirtualClock):
-            raise InvalidInput(
-                "only a virtual clock can be advanced; this platform follows the wall clock"
-            )
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, int | float)
-            or not 0 <= seconds < 10 * 365 * 86400
-        ):
-            raise InvalidInput("seconds must be a number from 0 to ten years", "seconds")
-        with self._lock, self.store.transaction(sync=False), batch_of_work():
-            start = self.clock.now()
-            target = start + seconds
-            self._run_until(target)
-            self.clock.jump_to(target)
-            self._emit(ClockAdvanced(start, target))
-            return target
+        return self._loop.advance(seconds)
 
     def advance_to(self, when: float) -> float:
-        return self.advance(max(0.0, when - self.clock.now()))
+        return self._loop.advance_to(when)
 
     def run_pending(self, limit: float = 366 * 86400.0) -> float:
         """Advance a virtual clock until nothing is pending (at most `limit` seconds)."""
-        with self._lock:
-            deadline = self.clock.now() + limit
-            while (due := self.scheduler.next_due()) is not None and due <= deadline:
-                self.advance_to(due)
-            return self.clock.now()
-
-    def _run_until(self, target: float) -> None:
-        clock = self.clock if isinstance(self.clock, VirtualClock) else None
-        while (timer := self.scheduler.pop_due(target)) is not None:
-            if clock is not None and timer.when > clock.now():
-                clock.jump_to(timer.when)
-            timer.callback(*timer.args)
+        return self._loop.run_pending(limit)
 
     def run_due(self) -> int:
         """Run everything due now (for a driver thread under the wall clock)."""
-        with self._lock, self.store.transaction(sync=False), batch_of_work():
-            ran = 0
-            while (timer := self.scheduler.pop_due(self.clock.now())) is not None:
-                timer.callback(*timer.args)
-                ran += 1
-            return ran
+        return self._loop.run_due()
 
     def next_due(self) -> float | None:
-        with self._lock:
-            return self.scheduler.next_due()
+        return self._loop.next_due()
 
     def wait_for_work(self, timeout: float) -> None:
         """Block a driver thread until work is added or `timeout` passes (wall clock only)."""
-        with self._work_added:
-            self._work_added.wait(timeout)
+        self._loop.wait_for_work(timeout)
 
     def wake(self) -> None:
         """Wake a driver blocked in `wait_for_work` (to stop it, or to look again)."""
-        with self._work_added:
-            self._work_added.notify_all()
+        self._loop.wake()
 
     # observation --------------------------------------------------------------------
     def attempts(
@@ -1090,4 +578,4 @@ class Platform:
 
     @property
     def pending_work(self) -> int:
-        return len(self.scheduler)
+        return self._loop.pending

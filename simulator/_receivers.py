@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hooksim.contracts._signing import DEFAULT_SIGNATURE_HEADER, verify
+from hooksim.contracts import DEFAULT_SIGNATURE_HEADER, verify
 
 from ._transport import LATENCY_KEY, SimulatedConnectionError
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from ._auth import ROLES, ApiClient
 from ._clock import DEFAULT_START, Clock, VirtualClock
 from ._control import ResetOrder
+from ._exchange import Transport
 from ._platform import Platform
-from ._transport import Transport
 
 __all__ = ["fresh_platform"]
 

@@ -24,13 +24,13 @@ from typing import Any, TextIO
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from ._api import make_app
-from ._auth import ApiClient
 from ._clock import VirtualClock, WallClock, format_time
 from ._control import ControlHooks, ResetOrder
 from ._driver import DEFAULT_PER_ENDPOINT, DEFAULT_WORKERS, MAX_WORKERS, DeliveryPool, Driver
 from ._errors import HooksimError
 from ._hosts import HostPolicy
 from ._http_transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, HttpTransport
+from ._models import ApiClient
 from ._platform import Platform
 from ._reset import fresh_platform
 from ._settings import Settings

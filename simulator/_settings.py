@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from hooksim.contracts._signing import DEFAULT_SIGNATURE_HEADER
+from hooksim.contracts import DEFAULT_SIGNATURE_HEADER
 
 from ._errors import InvalidInput
 

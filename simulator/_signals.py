@@ -15,6 +15,7 @@ __all__ = [
     "AttemptFinished",
     "ClockAdvanced",
     "DeliveryEnded",
+    "Emitter",
     "EventPublished",
     "Listener",
     "Signal",
@@ -56,3 +57,24 @@ class ClockAdvanced:
 
 Signal = Union[EventPublished, AttemptFinished, DeliveryEnded, SubscriptionChanged, ClockAdvanced]  # noqa: UP007
 Listener = Callable[[Signal], None]
+
+
+class Emitter:
+    """Hands signals to the listeners, in the order they were added.
+
+    `listeners` is read on the hot path: a signal nobody listens to is not even built. The
+    platform's own `on_subscription_change` (its routing cache) hears every change to a
+    subscription before the listeners do, whoever made it (the API or an auto-disable).
+    """
+
+    __slots__ = ("listeners", "on_subscription_change")
+
+    def __init__(self, on_subscription_change: Callable[[], None] | None = None) -> None:
+        self.listeners: list[Listener] = []
+        self.on_subscription_change = on_subscription_change
+
+    def emit(self, signal: Signal) -> None:
+        if self.on_subscription_change is not None and isinstance(signal, SubscriptionChanged):
+            self.on_subscription_change()
+        for listener in self.listeners:
+            listener(signal)

@@ -35,16 +35,17 @@ import threading
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ._auth import ApiClient
 from ._clock import Clock
-from ._credentials import DeliveryCredential
 from ._encoding import encoded_data
 from ._models import (
+    ApiClient,
     AttemptRecord,
+    Batch,
     BatchPolicy,
     Delivery,
+    DeliveryCredential,
     DeliveryState,
     Environment,
     Event,
@@ -54,9 +55,6 @@ from ._records import decode, encode
 from ._settings import Settings
 from ._storage import Queued, QueuedBatch, Resume, SentAttempt, StoreError
 from ._store import MemoryStore
-
-if TYPE_CHECKING:
-    from ._batching import Batch
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
@@ -121,10 +119,6 @@ ON CONFLICT (number) DO UPDATE SET
     due_at = excluded.due_at, queue_order = excluded.queue_order, sent_attempt = NULL,
     sent_scheduled_at = NULL, sent_started_at = NULL, sent_request_id = NULL
 """
-
-
-#: A credential's cached token and its lock live in memory only.
-_UNSAVED = ("_token", "_lock")
 
 
 class SqliteStore(MemoryStore):
@@ -432,7 +426,7 @@ class SqliteStore(MemoryStore):
             "INSERT OR REPLACE INTO delivery_credentials (environment_id, id, record) "
             "VALUES (?, ?, ?)",
             # Secrets included, as in memory; a cached identity token is fetched again.
-            (credential.environment_id, credential.id, encode(credential, skip=_UNSAVED)),
+            (credential.environment_id, credential.id, encode(credential)),
         )
 
     def remove_credential(self, credential: DeliveryCredential) -> None:

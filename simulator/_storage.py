@@ -27,16 +27,21 @@ import random
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from ._auth import ApiClient
 from ._clock import Clock
-from ._credentials import DeliveryCredential
 from ._errors import HooksimError
-from ._models import AttemptRecord, BatchPolicy, Delivery, Environment, Event, Subscription
-
-if TYPE_CHECKING:
-    from ._batching import Batch
+from ._models import (
+    ApiClient,
+    AttemptRecord,
+    Batch,
+    BatchPolicy,
+    Delivery,
+    DeliveryCredential,
+    Environment,
+    Event,
+    Subscription,
+)
 
 __all__ = ["Queued", "QueuedBatch", "Resume", "SentAttempt", "Store", "StoreError"]
 

@@ -12,17 +12,20 @@ import random
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
-from typing import TYPE_CHECKING
 
-from ._auth import ApiClient
 from ._clock import Clock
-from ._credentials import DeliveryCredential
 from ._errors import NotFound
-from ._models import AttemptRecord, Delivery, Environment, Event, Subscription
+from ._models import (
+    ApiClient,
+    AttemptRecord,
+    Batch,
+    Delivery,
+    DeliveryCredential,
+    Environment,
+    Event,
+    Subscription,
+)
 from ._storage import Resume
-
-if TYPE_CHECKING:
-    from ._batching import Batch
 
 __all__ = ["MemoryStore"]
 

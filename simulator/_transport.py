@@ -1,7 +1,7 @@
-"""How a request reaches a receiver. The engine decides what to send and when; a transport
-decides how.
+"""The in-process transport: deliveries to WSGI apps, with no network at all.
 
-`InProcessTransport` calls WSGI apps mounted at URLs, with no network at all: a receiver
+The engine decides what to send and when; a transport (`Transport`, `_exchange.py`) decides
+how. `InProcessTransport` calls WSGI apps mounted at URLs, with no network at all: a receiver
 declares how long it "took" (virtual seconds) through the WSGI environ, or raises
 `SimulatedConnectionError` to play a refused or reset connection.
 """
@@ -10,23 +10,15 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
+from ._exchange import OutgoingRequest, TransportResult
 from ._models import Outcome
+from ._rules import classify_status, redirect_error
 
-__all__ = [
-    "LATENCY_KEY",
-    "InProcessTransport",
-    "OutgoingRequest",
-    "SimulatedConnectionError",
-    "Transport",
-    "TransportResult",
-    "classify_status",
-    "redirect_error",
-]
+__all__ = ["LATENCY_KEY", "InProcessTransport", "SimulatedConnectionError"]
 
 #: A WSGI receiver mounted in-process sets `environ[LATENCY_KEY] = seconds` to say how long
 #: it took to answer; the platform lets that much virtual time pass.
@@ -43,56 +35,6 @@ class SimulatedConnectionError(Exception):
             raise ValueError(f"kind must be 'refused' or 'reset', not {kind!r}")
         super().__init__(f"connection {kind}")
         self.kind = kind
-
-
-@dataclass(frozen=True, slots=True)
-class OutgoingRequest:
-    method: str
-    url: str
-    headers: dict[str, str]
-    body: bytes
-    timeout: float
-
-
-@dataclass(slots=True)
-class TransportResult:
-    outcome: Outcome
-    status_code: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    #: Seconds until the answer (or the failure). Virtual for simulated transports.
-    latency: float = 0.0
-    error: str | None = None
-    #: `latency` is platform time the engine must let pass (a real answer's `Sim-Latency`
-    #: under the virtual clock), though the transport is a real one.
-    virtual: bool = False
-
-
-class Transport(Protocol):
-    #: True when `latency` is virtual time the engine must let pass on its clock; False when
-    #: the request really took that long.
-    simulated: bool
-
-    def send(self, request: OutgoingRequest) -> TransportResult: ...
-
-
-def classify_status(status: int) -> Outcome:
-    if 200 <= status < 300:
-        return Outcome.SUCCESS
-    if 300 <= status < 400:
-        return Outcome.REDIRECT
-    return Outcome.HTTP_ERROR
-
-
-def redirect_error(status: int, headers: Mapping[str, str]) -> str:
-    """Why a 3xx failed the attempt, the same for every transport: where it pointed (scheme,
-    host and path only: a query may carry a token)."""
-    location = headers.get("location")
-    if not location:
-        return f"{status} redirect not followed"
-    parts = urlsplit(location)
-    shown = f"{parts.scheme}://{parts.hostname}{parts.path}" if parts.hostname else parts.path
-    return f"{status} redirect not followed (Location: {shown})"
 
 
 def _origin(url: str) -> tuple[str, str, str]:
@@ -156,7 +98,7 @@ class InProcessTransport:
         ) -> Any:
             captured["status"] = status
             captured["headers"] = headers
-            return lambda data: None
+            return _ignore_write
 
         try:
             chunks = app(environ, start_response)
@@ -177,9 +119,11 @@ class InProcessTransport:
                 latency=float(environ.get(LATENCY_KEY, 0.0)),
                 error=f"receiver raised {type(exc).__name__}: {exc}",
             )
-        status = int(captured["status"].split(" ", 1)[0])
+        status = _status_code(captured["status"])
         outcome = classify_status(status)
-        headers = {k.lower(): v for k, v in captured["headers"]}
+        headers: dict[str, str] = {}
+        for name, value in captured["headers"]:  # a loop: no comprehension frame per answer
+            headers[name.lower()] = value
         return TransportResult(  # positional, in field order: once per delivery
             outcome,
             status,
@@ -188,6 +132,23 @@ class InProcessTransport:
             float(environ.get(LATENCY_KEY, 0.0)),
             redirect_error(status, headers) if outcome is Outcome.REDIRECT else None,
         )
+
+
+def _ignore_write(data: bytes) -> None:
+    """The `write` callable of WSGI's start_response (the legacy push API): unused."""
+
+
+#: A status line -> its code ("200 OK" -> 200). Lines are few and repeat.
+_STATUS_CODES: dict[str, int] = {}
+
+
+def _status_code(line: str) -> int:
+    code = _STATUS_CODES.get(line)
+    if code is None:
+        code = int(line.split(" ", 1)[0])
+        if len(_STATUS_CODES) < 4096:  # odd lines must not pile up
+            _STATUS_CODES[line] = code
+    return code
 
 
 def _url_environ(url: str) -> dict[str, Any]:

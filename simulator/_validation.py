@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from hooksim.contracts import reserved_headers
+
 from ._errors import InvalidInput
 from ._events import EVENT_TYPES
 from ._mapping import check_mapping
@@ -65,19 +67,20 @@ BATCH_MAX_EVENTS = 1000
 BATCH_MAX_WAIT = 3600.0
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-# Headers the platform writes itself: a subscription may not replace them.
-_ALWAYS_RESERVED = frozenset(
-    {
-        "authorization",
-        "content-type",
-        "content-length",
-        "host",
-        "transfer-encoding",
-        "connection",
-        "user-agent",
-    }
-)
 _EVENT_SET = frozenset(EVENT_TYPES)
+#: A subscription's API field -> its attribute on the record.
+SUBSCRIPTION_ATTRIBUTES = {
+    "types": "types",
+    "url": "url",
+    "headers": "headers",
+    "name": "name",
+    "method": "method",
+    "maxRetries": "max_retries",
+    "disableAfterFailures": "disable_after_failures",
+    "credentialId": "credential_id",
+    "mapping": "mapping",
+    "batch": "batch",
+}
 
 
 def check_subscription_fields(
@@ -216,7 +219,7 @@ def _headers(value: Any, signature_header: str) -> dict[str, str]:
         raise InvalidInput("headers must be an object of header names to values", "headers")
     if len(value) > MAX_HEADERS:
         raise InvalidInput(f"at most {MAX_HEADERS} custom headers are allowed", "headers")
-    reserved = _ALWAYS_RESERVED | {signature_header.lower()}
+    reserved = reserved_headers(signature_header)
     clean: dict[str, str] = {}
     for name, header_value in value.items():
         if not isinstance(name, str) or not _TOKEN.match(name) or len(name) > 256:

@@ -28,7 +28,9 @@ SIMULATOR = [
     "ClockAdvanced",
     "Conflict",
     "ControlHooks",
+    "DEFAULT_PER_ENDPOINT",
     "DEFAULT_START",
+    "DEFAULT_WORKERS",
     "Delivery",
     "DeliveryCredential",
     "DeliveryEnded",
@@ -48,6 +50,7 @@ SIMULATOR = [
     "InProcessTransport",
     "InvalidInput",
     "LATENCY_KEY",
+    "MAX_WORKERS",
     "MemoryStore",
     "NotFound",
     "Outcome",
@@ -83,6 +86,7 @@ SIMULATOR = [
     "classify_status",
     "default_schedule",
     "format_duration",
+    "format_offset",
     "format_time",
     "fresh_platform",
     "make_app",
@@ -97,6 +101,8 @@ CONTRACTS = [
     "Clause",
     "DEFAULT_SIGNATURE_HEADER",
     "PAYLOAD_SCHEMA_FILE",
+    "RESERVED_HEADERS",
+    "SENDER_HEADERS",
     "SIGNING_VECTORS_FILE",
     "SIGNING_VECTORS_SCHEMA_FILE",
     "SigningVector",
@@ -106,8 +112,11 @@ CONTRACTS = [
     "load_control",
     "load_openapi",
     "load_signing_vectors",
+    "openapi_json",
     "openapi_text",
     "payload_schema",
+    "reserved_headers",
+    "served_openapi_text",
     "sign",
     "validate_payload",
     "verify",
@@ -146,3 +155,20 @@ def test_the_served_platform_is_imported_only_when_used() -> None:
         "assert 'ServedPlatform' in dir(s)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+_PARTS = ("simulator", "scenarios", "reports", "contracts")
+
+
+def test_parts_import_each_other_only_by_their_public_names() -> None:
+    """ARCHITECTURE.md: each part's `__init__.py` is its API. Code in one part (or the front
+    door, `hooksim/`) never imports another part's private modules (`hooksim.<part>._x`)."""
+    root = Path(hooksim.contracts.__file__).parents[1]
+    private = re.compile(r"^\s*(?:from|import)\s+hooksim\.(\w+)\._\w+", re.MULTILINE)
+    offenders = []
+    for folder in ("hooksim", *_PARTS):
+        for path in sorted((root / folder).rglob("*.py")):
+            for part in private.findall(path.read_text()):
+                if part in _PARTS and part != folder:
+                    offenders.append(f"{path.relative_to(root)} imports hooksim.{part}._*")
+    assert offenders == []

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from hooksim.contracts import DEFAULT_SIGNATURE_HEADER
+from hooksim.contracts import DEFAULT_SIGNATURE_HEADER, SENDER_HEADERS
 from hooksim.simulator import InvalidInput
 
 from ._checks import CHECKS
@@ -20,10 +20,9 @@ from ._results import KitResult
 __all__ = ["METHODS", "RESERVED_HEADERS", "check_receiver", "validate_url"]
 
 METHODS = ("POST", "PUT")
-#: Headers the kit (like the platform) sets itself; custom headers may not replace them.
-RESERVED_HEADERS = frozenset(
-    {"content-type", "user-agent", "content-length", "host", "transfer-encoding", "connection"}
-)
+#: Headers the kit (like the platform) sets itself; custom headers may not replace them
+#: (unlike a subscription, a kit run may send its own Authorization to a protected receiver).
+RESERVED_HEADERS = SENDER_HEADERS
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
@@ -32,7 +31,7 @@ def _validate_headers(headers: Mapping[str, str] | None, signature_header: str) 
         return {}
     if not isinstance(headers, Mapping):
         raise InvalidInput("headers must be a mapping of names to values", field="headers")
-    reserved = RESERVED_HEADERS | {signature_header.lower()}
+    reserved = SENDER_HEADERS | {signature_header.lower()}
     checked: dict[str, str] = {}
     for name, value in headers.items():
         if not isinstance(name, str) or not _TOKEN.match(name):

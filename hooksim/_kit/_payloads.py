@@ -1,6 +1,6 @@
 """What the kit sends: envelopes built and signed byte for byte as the platform builds them.
 
-The platform (`simulator/_platform.py`) writes the envelope as compact JSON (no spaces, UTF-8,
+The platform (`simulator/_writer.py`) writes the envelope as compact JSON (no spaces, UTF-8,
 non-ASCII characters unescaped) with the keys `requestId, environmentId, webhookId, isBatched,
 data` in that order, and signs those exact bytes. `canonical_body` does the same;
 `unusual_body` writes the same document the way no re-serialiser would, for

@@ -17,6 +17,7 @@ from typing import Any, TypeAlias
 
 from werkzeug.test import Client
 
+from hooksim._faults import FaultSchedule
 from hooksim.scenarios import RECEIVER_BASE_URL, ReceiverSpec, ScenarioReceiver
 from hooksim.simulator import (
     InProcessTransport,
@@ -26,8 +27,6 @@ from hooksim.simulator import (
     VirtualClock,
     make_app,
 )
-
-from ._faults import FaultSchedule
 
 __all__ = [
     "Arrival",

@@ -24,12 +24,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from hooksim import strategies as hs
+from hooksim._faults import FaultSchedule
 from hooksim.contracts import DEFAULT_SIGNATURE_HEADER
 from hooksim.simulator import Platform, Settings
 
 from ._checker import ModelChecker
 from ._compare import states_expect
-from ._faults import FaultSchedule
 from ._harness import Harness, PlatformFactory, receiver_url
 from ._rules import latest_end
 from ._scenario import ScenarioRecorder, failures_dir

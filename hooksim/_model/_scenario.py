@@ -16,9 +16,9 @@ from typing import Any
 
 import yaml
 
+from hooksim._faults import FaultSchedule
 from hooksim.simulator import Settings
 
-from ._faults import FaultSchedule
 from ._rules import EPSILON
 from ._violations import Violation
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from hooksim.reports._format import format_offset  # one clock-like offset format everywhere
+from hooksim.scenarios import TIME_TOLERANCE, attempt_times, format_offset, same_times
 from hooksim.simulator import AttemptRecord, Event, NotFound, Subscription
 
 from ._harness import HooksimPlatform, MountedURL, event_id
@@ -363,10 +363,15 @@ def assert_attempt_times(
     event: Event | str,
     expected: Sequence[float | str],
     *,
-    tolerance: float = 0.001,
+    tolerance: float = TIME_TOLERANCE,
 ) -> None:
     """The attempts of `event` to `target` started at `expected` offsets, in virtual seconds
     after the event was published (`[0, 10, 30, 70]` or `["0s", "10s", "30s", "1m10s"]`).
+
+    The same rule as a scenario file's `attempts: {at: [...]}` (`hooksim.scenarios.
+    attempt_times`): each attempt's start, to the millisecond; a time agrees when it is less
+    than `tolerance` (half a millisecond) away. Only the origin differs: a scenario counts
+    from its start, this from the event's publication.
 
     Example::
 
@@ -379,11 +384,9 @@ def assert_attempt_times(
     eid = event_id(event)
     published = t.harness.event(eid).published_at
     records = t.harness.attempts(url=t.url, event=eid, kinds=("delivery",))
-    actual = [round(r.started_at - published, 6) for r in records]
+    actual = attempt_times(records, published)
     wanted = [_seconds(value) for value in expected]
-    if len(actual) == len(wanted) and all(
-        abs(a - w) <= tolerance for a, w in zip(actual, wanted, strict=True)
-    ):
+    if same_times(actual, wanted, tolerance):
         return
     lines = [
         f"attempts of event {eid} to {t.label}: expected {len(wanted)} at "
@@ -394,7 +397,7 @@ def assert_attempt_times(
         want = wanted[number - 1] if number <= len(wanted) else None
         record = records[number - 1] if number <= len(records) else None
         got = actual[number - 1] if record is not None else None
-        same = want is not None and got is not None and abs(got - want) <= tolerance
+        same = want is not None and got is not None and same_times([got], [want], tolerance)
         mark = " " if same else "x"
         want_text = format_offset(want) if want is not None else "(not expected)"
         got_text = format_offset(got) if got is not None else "(never made)"

@@ -80,7 +80,7 @@ class RoutingTransport(InProcessTransport):
     def send(self, request: OutgoingRequest) -> TransportResult:
         if self.resolve(request.url) is None and _origin(request.url) in self._http_origins:
             if self._http is None:
-                from hooksim.simulator._http_transport import HttpTransport
+                from hooksim.simulator import HttpTransport
 
                 self._http = HttpTransport()
             result: TransportResult = self._http.send(request)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from hooksim.scenarios import format_offset
+
 from ._report import REPORT_KEY
 
 if TYPE_CHECKING:
@@ -124,7 +126,7 @@ def format_failure(result: ScenarioResult) -> str:
 
 
 def _expectation(e: ExpectationResult) -> list[str]:
-    lines = [f"x {e.description}  (checked at {_offset(e.t)})"]
+    lines = [f"x {e.description}  (checked at {format_offset(e.t)})"]
     if e.source is not None:
         lines.append(f"  {e.source.label()}:")
         width = len(str(e.source.end_line))
@@ -144,7 +146,7 @@ def _log(result: ScenarioResult) -> list[str]:
         what = f"attempt {row.attempt}" if row.kind == "delivery" else f"{row.kind} #{row.attempt}"
         status = f"{row.status_code} " if row.status_code is not None else ""
         lines.append(
-            f"  {_offset(row.t):>12}  {what:<13} {row.event_id} -> {row.subscription}: "
+            f"  {format_offset(row.t):>12}  {what:<13} {row.event_id} -> {row.subscription}: "
             f"{status}{row.outcome}"
         )
     if len(rows) > LOG_ROWS:
@@ -157,12 +159,3 @@ def _value(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     except (TypeError, ValueError):
         return repr(value)
-
-
-def _offset(seconds: float) -> str:
-    millis = round(abs(seconds) * 1000)
-    whole, ms = divmod(millis, 1000)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{'-' if seconds < 0 else '+'}{hours}:{minutes:02d}:{secs:02d}"
-    return text + (f".{ms:03d}" if ms else "")

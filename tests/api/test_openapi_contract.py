@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 import yaml
 from hooksim.contracts import (
-    DEFAULT_SIGNATURE_HEADER,
     control_text,
     load_control,
     load_openapi,
     openapi_text,
+    reserved_headers,
 )
 from hooksim.simulator import EVENT_TYPES, ROLES, Platform, make_app
-from hooksim.simulator._validation import _ALWAYS_RESERVED, MAX_HEADERS, MAX_RETRIES_LIMIT
+from hooksim.simulator._validation import MAX_HEADERS, MAX_RETRIES_LIMIT
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from werkzeug.test import Client
@@ -148,7 +148,7 @@ def test_event_types_match_the_engine() -> None:
 def test_header_rules_match_the_engine() -> None:
     headers = Draft202012Validator(SCHEMAS["CustomHeaders"])
     assert SCHEMAS["CustomHeaders"]["maxProperties"] == MAX_HEADERS
-    reserved = sorted(_ALWAYS_RESERVED | {DEFAULT_SIGNATURE_HEADER.lower()})
+    reserved = sorted(reserved_headers())
     for name in reserved:
         for spelling in (name, name.upper(), name.title()):
             assert not headers.is_valid({spelling: "x"}), spelling

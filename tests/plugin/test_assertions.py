@@ -4,6 +4,7 @@ and when (virtual offsets, attempt numbers, outcomes)."""
 from __future__ import annotations
 
 import pytest
+from hooksim.scenarios import TIME_TOLERANCE, same_times
 
 from hooksim.testing import (
     DeliveryAssertionError,
@@ -121,6 +122,23 @@ def test_a_subscription_still_active_is_explained(hooksim_platform, hooksim_rece
     assert "is still active at +0:00:15: 2 consecutive failures, disable threshold 23" in str(
         excinfo.value
     )
+
+
+@pytest.mark.clause("RETRY-SCHEDULE")
+@pytest.mark.hooksim_settings(retry_base=10.0004)
+def test_attempt_times_agree_within_half_a_millisecond_as_in_scenario_files(
+    hooksim_platform, hooksim_receiver
+):
+    # One rule for scenario files and the plugin (`hooksim.scenarios.same_times`).
+    receiver = hooksim_receiver(status=[500, 200])
+    receiver.subscribe()
+    event = hooksim_platform.publish(id="evt-1")
+    hooksim_platform.advance(60)
+    assert_attempt_times(receiver, event, [0, 10])  # 0.4 ms away: the same to the ms
+    with pytest.raises(DeliveryAssertionError):
+        assert_attempt_times(receiver, event, [0, 9.9994])  # 0.6 ms from 10.000: not
+    assert same_times([10.0004], [10]) and not same_times([10.0005], [10])
+    assert TIME_TOLERANCE == 0.0005
 
 
 def test_attempt_times_show_each_attempt_expected_against_actual(

@@ -96,6 +96,15 @@ def test_a_failing_scenario_shows_the_yaml_lines_and_the_reproduce_command(pytes
     assert "Traceback" not in output and "_items.py" not in output and "raise " not in output
 
 
+def test_a_failure_after_a_day_shows_its_time_as_every_report_does(pytester):
+    # One offset format everywhere (`hooksim.scenarios.format_offset`): days, then hh:mm:ss.
+    late = FAILING.replace("advance: 1m", "advance: 26h")
+    pytester.makefile(".yaml", scenario_late=late)
+    result = pytester.runpytest_inprocess()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["x attempts of event evt-1: count 2  (checked at +1d 02:00:00)"])
+
+
 def test_a_scenario_that_cannot_run_shows_its_error(pytester):
     broken_step = FAILING.replace("advance: 1m", "advance: 1m\n  - at: 10s")
     pytester.makefile(".yaml", scenario_error=broken_step)

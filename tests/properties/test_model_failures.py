@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import hooksim.simulator._platform as engine
 import hooksim.simulator._reset as fresh_platforms
+import hooksim.simulator._rules as rules
 import pytest
 from hooksim.scenarios import ScenarioResult, load_scenario, run_scenario
 from hooksim.simulator import Platform, Settings
@@ -63,20 +63,6 @@ class NarrowMachine(PlatformMachine):
     def set_behaviour(self) -> None: ...
 
 
-class DisablesOneFailureEarly(Platform):
-    """Off by one: the (threshold - 1)th consecutive failure already disables."""
-
-    def _finish(self, delivery: Any, record: Any, retry_after: float | None) -> None:
-        if not record.succeeded:
-            subscription = self.store.subscription(
-                delivery.environment_id, delivery.subscription_id
-            )
-            threshold = self.store.environment(delivery.environment_id).settings.disable_threshold
-            if subscription.consecutive_failures == threshold - 2:
-                subscription.consecutive_failures += 1
-        super()._finish(delivery, record, retry_after)
-
-
 class FailedTestsCount(Platform):
     """A failed test delivery adds to the consecutive failure count (API-TEST says never)."""
 
@@ -87,14 +73,25 @@ class FailedTestsCount(Platform):
         return record
 
 
+def _disable_one_failure_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off by one: the (threshold - 1)th consecutive failure already disables."""
+
+    def early(subscription: Any, failures: int, settings: Settings) -> bool:
+        return bool(subscription.disable_after_failures) and (
+            failures >= settings.disable_threshold - 1
+        )
+
+    monkeypatch.setattr(rules, "disables", early)
+
+
 def _first_retry_one_second_late(monkeypatch: pytest.MonkeyPatch) -> None:
-    schedule = engine.next_retry_at
+    schedule = rules.next_retry_at
 
     def late(settings: Settings, **known: Any) -> float | None:
         when = schedule(settings, **known)
         return when + 1 if when is not None and known["attempts_made"] == 1 else when
 
-    monkeypatch.setattr(engine, "next_retry_at", late)
+    monkeypatch.setattr(rules, "next_retry_at", late)
 
 
 @dataclass(frozen=True)
@@ -107,7 +104,13 @@ class Bug:
 
 
 BUGS = [
-    Bug("early-disable", DisablesOneFailureEarly, "disable-at-threshold", "subscription s"),
+    Bug(
+        "early-disable",
+        Platform,
+        "disable-at-threshold",
+        "subscription s",
+        _disable_one_failure_early,
+    ),
     Bug(
         "late-retry",
         Platform,

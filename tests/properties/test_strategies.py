@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import NonInteractiveExampleWarning
 from werkzeug.test import Client
 
-import hooksim._model._faults as faults_module
+import hooksim._faults as faults_module
 import hooksim.strategies as hs
 
 pytestmark = pytest.mark.clause("EVENT-PAYLOAD", "SUB-FIELDS", "SETTINGS")

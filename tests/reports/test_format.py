@@ -3,7 +3,8 @@ from __future__ import annotations
 import math
 
 import pytest
-from hooksim.reports._format import format_duration, format_offset, format_value, format_wall
+from hooksim.reports._format import format_duration, format_value, format_wall
+from hooksim.scenarios import format_offset
 
 
 @pytest.mark.parametrize(

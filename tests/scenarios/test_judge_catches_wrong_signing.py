@@ -2,7 +2,7 @@
 changed the same way: the delivery judge computes signatures with code of its own.
 
 `sign` is replaced everywhere the reference platform and the scenario receivers take it from
-(`hooksim.contracts._signing`, and the names the platform imported), so expectations such as
+(`hooksim.contracts._signing`, and the name the request writer imported), so expectations such as
 `signatures_valid`, which verify with that same code, could not tell on their own.
 """
 
@@ -16,8 +16,7 @@ from collections.abc import Callable
 
 import hooksim.contracts
 import hooksim.contracts._signing as signing
-import hooksim.simulator._outgoing as outgoing
-import hooksim.simulator._platform as platform
+import hooksim.simulator._writer as writer
 import pytest
 from hooksim.scenarios import library_files, load_all, run_scenario
 from hooksim.scenarios._delivery_check import DESCRIPTION
@@ -83,7 +82,8 @@ def test_a_platform_that_signs_wrongly_fails_the_library(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wrong, clause = WRONG_SIGNERS[name]
-    for module in (signing, hooksim.contracts, platform, outgoing):
+    # The request writer is the platform's one `sign` call site.
+    for module in (signing, hooksim.contracts, writer):
         monkeypatch.setattr(module, "sign", wrong)
     judged = failed = 0
     for scenario in SCENARIOS:

@@ -49,11 +49,14 @@ PUBLIC = [
     "StepFailed",
     "SubscriptionFacts",
     "SubscriptionSpec",
+    "TIME_TOLERANCE",
     "Verdict",
     "Violation",
+    "attempt_times",
     "discover",
     "facts_from_answer",
     "format_duration",
+    "format_offset",
     "keyword_filter",
     "library_files",
     "load_all",
@@ -62,6 +65,7 @@ PUBLIC = [
     "parse_duration",
     "receiver_for_url",
     "run_scenario",
+    "same_times",
     "schema",
 ]
 

@@ -6,7 +6,7 @@ import pytest
 from _world import World
 from hooksim.contracts import sign
 from hooksim.simulator import USER_AGENT, Behaviour, Outcome
-from hooksim.simulator._wire import redact as _redact
+from hooksim.simulator._credentials import redact as _redact
 
 pytestmark = pytest.mark.clause("LOG-ATTEMPTS")
 

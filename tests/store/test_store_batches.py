@@ -24,7 +24,7 @@ from _store_helpers import (
     open_platform,
 )
 from hooksim.simulator import DeliveryState, OutgoingRequest, Platform
-from hooksim.simulator._platform import INTERRUPTED
+from hooksim.simulator._recovery import INTERRUPTED
 from hooksim.simulator._sqlite_store import SqliteStore
 
 BATCH = {"maxEvents": 5, "maxWaitSeconds": 30}

@@ -22,7 +22,7 @@ from _store_helpers import (
     open_platform,
 )
 from hooksim.simulator import DeliveryState, OutgoingRequest, Platform, VirtualClock, WallClock
-from hooksim.simulator._platform import INTERRUPTED
+from hooksim.simulator._recovery import INTERRUPTED
 from hooksim.simulator._sqlite_store import SCHEMA_VERSION, SqliteStore
 from hooksim.simulator._storage import StoreError
 
