@@ -10,6 +10,14 @@ from hooksim.simulator import format_duration, format_offset, parse_duration
 
 from ._backend import Backend, Session
 from ._discovery import ScenarioFile, discover, keyword_filter, library_files, load_all
+from ._effects import (
+    EFFECTS_PROBE_CAP,
+    EffectsProbeFailure,
+    connect_error,
+    fetch_effects,
+    parse_effects,
+    validate_url,
+)
 from ._errors import NotApplicable, Problem, ScenarioError, ScenarioInputError, StepFailed
 from ._inprocess import InProcessSession
 from ._judge import (
@@ -45,12 +53,15 @@ from ._validation import schema
 
 __all__ = [
     "DEFAULT_SEED",
+    "EFFECTS_PROBE_CAP",
     "LIBRARY_PREFIX",
     "RECEIVER_BASE_URL",
+    "TIME_TOLERANCE",
     "AttemptRow",
     "Backend",
     "Consumer",
     "DeliveryJudge",
+    "EffectsProbeFailure",
     "Expectation",
     "ExpectationResult",
     "InProcessSession",
@@ -85,10 +96,11 @@ __all__ = [
     "TargetSession",
     "Verdict",
     "Violation",
-    "TIME_TOLERANCE",
     "attempt_times",
+    "connect_error",
     "discover",
     "facts_from_answer",
+    "fetch_effects",
     "format_duration",
     "format_offset",
     "keyword_filter",
@@ -97,8 +109,10 @@ __all__ = [
     "load_scenario",
     "load_text",
     "parse_duration",
+    "parse_effects",
     "receiver_for_url",
     "run_scenario",
     "same_times",
     "schema",
+    "validate_url",
 ]

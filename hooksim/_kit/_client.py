@@ -7,7 +7,6 @@ with the reason (`timeout`, `refused`, `dns`, ...). Only the grader decides what
 
 from __future__ import annotations
 
-import errno
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -15,7 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from hooksim.simulator import InProcessTransport, InvalidInput, OutgoingRequest
+from hooksim.scenarios import connect_error, validate_url
+from hooksim.simulator import InProcessTransport, OutgoingRequest
 from hooksim.simulator import Outcome as _Outcome
 
 if TYPE_CHECKING:
@@ -101,37 +101,6 @@ class Sender(Protocol):
     def send(self, delivery: Delivery) -> Exchange: ...
 
     def close(self) -> None: ...
-
-
-def connect_error(exc: BaseException, host: str) -> tuple[str, str]:
-    import urllib3.exceptions as ux
-
-    if isinstance(exc, ux.NameResolutionError):
-        return "dns", f"the name {host!r} does not resolve"
-    if isinstance(exc, ux.NewConnectionError):
-        cause = exc.__context__ or exc.__cause__
-        if isinstance(cause, ConnectionRefusedError) or (
-            isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED
-        ):
-            return "refused", "connection refused"
-        return "connect-failed", f"could not connect: {cause or exc}"
-    return "connect-timeout", "could not connect within the timeout"
-
-
-def validate_url(url: str, what: str = "receiver URL") -> str:
-    """The URL if it is an absolute http(s) URL with a host; InvalidInput naming `what`."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
-        raise InvalidInput(f"bad {what} {url!r}: {exc}", field="url") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(
-            f"bad {what} {url!r}: expected http:// or https:// and a host", field="url"
-        )
-    if any(ch.isspace() for ch in url):
-        raise InvalidInput(f"bad {what} {url!r}: contains whitespace", field="url")
-    return url
 
 
 class HttpSender:

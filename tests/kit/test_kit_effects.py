@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import hooksim.scenarios._effects as effects_module  # the reader the kit wraps
 import pytest
 from click.testing import CliRunner
 from hooksim.simulator import InvalidInput
@@ -20,7 +21,6 @@ from kit_receivers import (
 )
 
 import hooksim
-import hooksim._kit._effects as effects_module
 from hooksim import EffectsProbeError, fetch_effects
 from hooksim._kit._effects import parse_effects
 from hooksim.cli import main
