@@ -16,12 +16,15 @@ import click
 from rich.console import Console
 
 from hooksim.scenarios import (
+    Binding,
     Consumer,
     Runner,
+    Scenario,
     ScenarioInputError,
     Session,
     TargetError,
     TargetSession,
+    did_you_mean,
     discover,
     keyword_filter,
     load_all,
@@ -75,6 +78,21 @@ DEFAULT_REPORT_DIR = "hooksim-report"
     help="The target's environment to reset for each scenario (default: the client's).",
 )
 @click.option(
+    "--receiver",
+    "receiver_bindings",
+    multiple=True,
+    metavar="NAME=URL",
+    help="Deliver what goes to the scenarios' receiver NAME to your own endpoint at URL "
+    "(repeatable); it answers for itself instead of its scripted behaviour.",
+)
+@click.option(
+    "--effects",
+    "effects_bindings",
+    multiple=True,
+    metavar="NAME=URL",
+    help="The effects probe of the real receiver NAME (what it acted on, by data.id).",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="A scenario that is not applicable (the target lacks what it needs) fails the run.",
@@ -91,6 +109,8 @@ def run(
     client_id: str | None,
     client_secret: str | None,
     environment: str | None,
+    receiver_bindings: tuple[str, ...],
+    effects_bindings: tuple[str, ...],
     strict: bool,
 ) -> None:
     """Run scenario files or folders (none: the bundled library) and write a report."""
@@ -107,6 +127,7 @@ def run(
             scenarios = [s for s in scenarios if selected(s)]
             if not scenarios:
                 raise ScenarioInputError(f"-k {keyword!r}: no scenario matches")
+        bindings = _bindings(receiver_bindings, effects_bindings, scenarios)
         session = _session(target, client_id, client_secret, environment)
     except ScenarioInputError as exc:
         for line in exc.message.splitlines():
@@ -124,7 +145,9 @@ def run(
     if junit_path:
         consumers.append(JUnitWriter(junit_path))
     try:
-        finished = Runner(consumers, session=session).run(scenarios, seed=seed, fail_fast=fail_fast)
+        finished = Runner(consumers, session=session, receivers=bindings).run(
+            scenarios, seed=seed, fail_fast=fail_fast
+        )
     except OSError as exc:  # a report or results file that cannot be written
         errors.print(f"cannot write the results: {exc}", markup=False, highlight=False)
         raise SystemExit(2) from None
@@ -135,6 +158,55 @@ def run(
         console.print(f"Report: {html.path}", markup=False, highlight=False)
     failed = not finished.passed or (strict and finished.not_applicable > 0)
     raise SystemExit(1 if failed else 0)
+
+
+def _pairs(given: tuple[str, ...], option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in given:
+        name, sep, url = item.partition("=")
+        if not sep or not name or not url:
+            raise ScenarioInputError(f"{option} {item!r}: write NAME=URL")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ScenarioInputError(f"{option} {item!r}: give an http:// or https:// URL")
+        if name in pairs:
+            raise ScenarioInputError(f"{option} {name}: given twice")
+        pairs[name] = url
+    return pairs
+
+
+def _bindings(
+    receivers: tuple[str, ...], effects: tuple[str, ...], scenarios: list[Scenario]
+) -> dict[str, Binding]:
+    """`--receiver NAME=URL` and `--effects NAME=URL`: each NAME a receiver some scenario of
+    the run declares (a typo would otherwise leave the scripted one in place, silently)."""
+    urls, probes = _pairs(receivers, "--receiver"), _pairs(effects, "--effects")
+    declared = {name for scenario in scenarios for name in scenario.receivers}
+    for option, names in (("--receiver", urls), ("--effects", probes)):
+        for name in names:
+            if name not in declared:
+                hint = did_you_mean(name, declared)
+                raise ScenarioInputError(
+                    f"{option} {name}: no scenario of this run declares receiver {name!r}{hint}"
+                )
+    for name in probes:
+        if name not in urls and not any(
+            s.receivers[name].url for s in scenarios if name in s.receivers
+        ):
+            raise ScenarioInputError(
+                f"--effects {name}: goes with a real receiver (--receiver {name}=URL or url:)"
+            )
+    return {name: Binding(url, effects_url=probes.get(name)) for name, url in urls.items()} | {
+        name: Binding(_declared_url(name, scenarios), effects_url=url)
+        for name, url in probes.items()
+        if name not in urls
+    }
+
+
+def _declared_url(name: str, scenarios: list[Scenario]) -> str:
+    """The URL a scenario declares for receiver `name` (only its probe is given)."""
+    urls = [s.receivers[name].url for s in scenarios if name in s.receivers]
+    return next(str(url) for url in urls if url)
 
 
 def _session(

@@ -10,7 +10,8 @@ Options: `--hooksim-report DIR`, `--hooksim-seed N`, and target mode (`--hooksim
 with `--hooksim-client-id`/`--hooksim-client-secret`, `--hooksim-environment`,
 `--hooksim-strict`): scenario items then run against that implementation, as
 `hooksim run --target` does. Ini: `hooksim_scenario_patterns`.
-Markers: `hooksim` (scenario items), `hooksim_settings(**changes)`.
+Markers: `hooksim` (scenario items), `hooksim_settings(**changes)`. Hook:
+`pytest_hooksim_receivers(config)` binds scenario receivers to the project's own app or URL.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 0, not {text!r}")
     return value
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from hooksim._plugin import _hookspecs
+
+    pluginmanager.add_hookspecs(_hookspecs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -32,6 +32,7 @@ from ._judge import (
 from ._loader import RECEIVER_BASE_URL, load_scenario, load_text
 from ._matching import TIME_TOLERANCE, attempt_times, same_times
 from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec
+from ._real_receivers import Binding, RealReceiver
 from ._receivers import Received, ScenarioReceiver
 from ._results import (
     LIBRARY_PREFIX,
@@ -49,7 +50,7 @@ from ._results import (
 )
 from ._runner import DEFAULT_SEED, Consumer, Runner, run_scenario
 from ._target import TargetError, TargetSession
-from ._validation import schema
+from ._validation import did_you_mean, schema
 
 __all__ = [
     "DEFAULT_SEED",
@@ -59,6 +60,7 @@ __all__ = [
     "TIME_TOLERANCE",
     "AttemptRow",
     "Backend",
+    "Binding",
     "Consumer",
     "DeliveryJudge",
     "EffectsProbeFailure",
@@ -68,6 +70,7 @@ __all__ = [
     "NotApplicable",
     "Phase",
     "Problem",
+    "RealReceiver",
     "Received",
     "ReceiverSpec",
     "Response",
@@ -98,6 +101,7 @@ __all__ = [
     "Violation",
     "attempt_times",
     "connect_error",
+    "did_you_mean",
     "discover",
     "facts_from_answer",
     "fetch_effects",

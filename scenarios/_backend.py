@@ -11,15 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from hooksim.simulator import AttemptRecord, Delivery, Settings, Subscription
 
 from ._gateway import ApiGateway
 from ._results import ExpectationResult, TargetInfo
-
-if TYPE_CHECKING:
-    from ._receivers import ScenarioReceiver
 
 __all__ = [
     "Backend",
@@ -117,11 +114,13 @@ class Session(Protocol):
         *,
         seed: int,
         settings: Settings,
-        receivers: Mapping[str, ScenarioReceiver],
+        receivers: Mapping[str, WSGIApp],
         hooks: BackendHooks,
+        start: float | None = None,
     ) -> Backend:
-        """A backend for one scenario, started clean (raises NotApplicable when the scenario
-        needs a setting the platform does not accept)."""
+        """A backend for one scenario, started clean, its clock at `start` (default: the
+        platform's own start); raises NotApplicable when the scenario needs a setting the
+        platform does not accept."""
         ...
 
     def requirements_missing(self, needs: Any) -> str | None:

@@ -5,8 +5,11 @@ responses and downloads."""
 from __future__ import annotations
 
 import random
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from hooksim.simulator import Settings, format_duration
 
@@ -15,10 +18,14 @@ from ._errors import StepFailed
 from ._gateway import ApiGateway, ApiResponse
 from ._loader import RECEIVER_BASE_URL
 from ._model import Scenario
+from ._real_receivers import Binding, RealReceiver, ReceiverTarget
 from ._receivers import ScenarioReceiver
 from ._results import ExpectationResult, SourceSpan
 
-__all__ = ["RunContext", "StatusEntry"]
+__all__ = ["Receiver", "RunContext", "StatusEntry"]
+
+#: A scenario's receiver: scripted by the scenario, or the user's own (forwarded to).
+Receiver = ScenarioReceiver | RealReceiver
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,19 +37,39 @@ class StatusEntry:
 
 
 class RunContext:
-    def __init__(self, scenario: Scenario, seed: int, session: Session) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        session: Session,
+        bindings: Mapping[str, ReceiverTarget | Binding] | None = None,
+    ) -> None:
         self.scenario = scenario
         self.seed = seed
         self.settings = Settings(**scenario.settings)
-        self.receivers: dict[str, ScenarioReceiver] = {
-            name: ScenarioReceiver(
-                spec,
-                now=self.now,
-                rng=random.Random(f"{seed}:{name}"),
-                signature_header=self.settings.signature_header,
-            )
-            for name, spec in scenario.receivers.items()
-        }
+        bound = dict(bindings or {})
+        self.receivers: dict[str, Receiver] = {}
+        for name, spec in scenario.receivers.items():
+            binding = bound.get(name)
+            if binding is not None and not isinstance(binding, Binding):
+                binding = Binding(binding)
+            if binding is not None:
+                spec = binding.spec(spec)
+            target = binding.target if binding is not None else spec.url
+            if target is not None:
+                self.receivers[name] = RealReceiver(
+                    spec, target, now=self.now, signature_header=self.settings.signature_header
+                )
+            else:
+                self.receivers[name] = ScenarioReceiver(
+                    spec,
+                    now=self.now,
+                    rng=random.Random(f"{seed}:{name}"),
+                    signature_header=self.settings.signature_header,
+                )
+        #: A real receiver may check timestamps: the platform's clock then starts at the real
+        #: time (virtual time still runs ahead of it as the scenario advances).
+        real = any(isinstance(r, RealReceiver) for r in self.receivers.values())
         self.history: list[StatusEntry] = []
         self.clock_advances: list[tuple[float, float]] = []
         self.backend: Backend = session.open(
@@ -50,9 +77,13 @@ class RunContext:
             settings=self.settings,
             receivers=self.receivers,
             hooks=BackendHooks(self._status_changed, self._clock_advanced),
+            start=round(time.time(), 3) if real else None,
         )
         self.start = self.backend.start
         self.environment_id = self.backend.environment_id
+        for name, receiver in self.receivers.items():
+            if isinstance(receiver, RealReceiver):
+                receiver.mount_path = urlsplit(self.backend.receiver_url(name)).path
         self.subscriptions: dict[str, str] = {}  # scenario name -> subscription id
         self.subscription_names: dict[str, str] = {}  # id -> scenario name
         self.subscription_receivers: dict[str, str | None] = {}  # id -> receiver name
@@ -66,6 +97,12 @@ class RunContext:
         self.tokens: dict[str, str] = {}
         self.results: list[ExpectationResult] = []
         self.api.observers.append(self._learn_secret)
+
+    def close(self) -> None:
+        self.backend.close()
+        for receiver in self.receivers.values():
+            if isinstance(receiver, RealReceiver):
+                receiver.close()
 
     # time --------------------------------------------------------------------------
     def now(self) -> float:
@@ -121,6 +158,23 @@ class RunContext:
         self.subscription_names[sub_id] = name or sub_id
         self.secrets[sub_id] = str(data.get("secret", ""))
         self.attach(sub_id, receiver)
+        self.fix_secret(sub_id, receiver)
+
+    def fix_secret(self, sub_id: str, receiver: str | None) -> None:
+        """A real receiver is configured with its secret before the subscription exists:
+        the subscription is given that secret (the control contract's `fixed-secrets`)."""
+        if receiver is None:
+            return
+        real = self.receivers[receiver]
+        if not isinstance(real, RealReceiver) or real.spec.secret is None:
+            return
+        self.backend.require("fixed-secrets", f"receiver {receiver} has a fixed secret")
+        answer = self.api.call(
+            "PUT", f"/_sim/webhook/{sub_id}/secret", body={"secret": real.spec.secret}
+        )
+        if answer.status != 200:
+            why = answer.summary()
+            raise StepFailed(f"giving subscription {sub_id} its receiver's secret: {why}")
 
     def attach(self, sub_id: str, receiver: str | None) -> None:
         """Tell a receiver the secret of a subscription that now points at it."""

@@ -14,6 +14,7 @@ from ._context import RunContext
 from ._errors import NotApplicable, StepFailed
 from ._matching import MISSING, attempt_times, is_matcher, lookup, matches, same_times, shown
 from ._model import Expectation
+from ._real_receivers import RealReceiver
 from ._receivers import Received
 from ._results import ExpectationResult
 from ._steps import fetch_analytics
@@ -161,7 +162,24 @@ def _receiver(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
     from_platform = [r for r in reached if r.source == "platform"]
     ids = [r.data_id for r in reached if r.data_id is not None]
     replayed = receiver.replayed if sub_id is None else []
-    processed = [r.data_id for r in requests if r.processed] + [r.data_id for r in replayed]
+    bookkeeping = {"processed", "processed_ids", "processed_once", "order"} & set(args)
+    if isinstance(receiver, RealReceiver):
+        # What a real receiver did is its own: its effects probe tells (else not-applicable).
+        if bookkeeping:
+            counts = receiver.processed_counts()
+            if "order" in args:
+                raise NotApplicable(
+                    f"receiver {name} is a real one: its effects probe tells how often it "
+                    "acted on each event, not in which order"
+                )
+            if sub_id is not None:
+                mine = {r.data_id for r in requests}
+                counts = {i: n for i, n in counts.items() if i in mine}
+        processed: list[str | None] = [
+            i for i, n in (counts.items() if bookkeeping else ()) for _ in range(n)
+        ]
+    else:
+        processed = [r.data_id for r in requests if r.processed] + [r.data_id for r in replayed]
     if "received" in args:
         c.compare("received", args["received"], len(reached))
     if "unique" in args:
@@ -171,7 +189,14 @@ def _receiver(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
     if "processed" in args:
         c.compare("processed", args["processed"], len(processed))
     if "rejected" in args:
-        rejected = [r for r in reached if r.status == 401 and r.signature_valid is False]
+        # A scripted receiver rejects with 401; a real one with any 4xx.
+        rejected = [
+            r
+            for r in reached
+            if r.signature_valid is False
+            and r.status is not None
+            and (400 <= r.status < 500 if isinstance(receiver, RealReceiver) else r.status == 401)
+        ]
         c.compare("rejected", args["rejected"], len(rejected))
     if "delivered" in args:
         subs = [s for s, r in ctx.subscription_receivers.items() if r == name]

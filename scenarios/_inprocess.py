@@ -25,10 +25,9 @@ from hooksim.simulator import (
     make_app,
 )
 
-from ._backend import BackendHooks, SubscriptionState
+from ._backend import BackendHooks, SubscriptionState, WSGIApp
 from ._gateway import ApiGateway, InProcessGateway
 from ._loader import RECEIVER_BASE_URL
-from ._receivers import ScenarioReceiver
 from ._results import ExpectationResult, TargetInfo
 
 __all__ = ["ENVIRONMENT_ID", "InProcessBackend", "InProcessSession"]
@@ -44,7 +43,7 @@ class InProcessBackend:
         *,
         seed: int,
         settings: Settings,
-        receivers: Mapping[str, ScenarioReceiver],
+        receivers: Mapping[str, WSGIApp],
         hooks: BackendHooks,
         start: float | None = None,
     ) -> None:
@@ -154,11 +153,16 @@ class InProcessSession:
         *,
         seed: int,
         settings: Settings,
-        receivers: Mapping[str, ScenarioReceiver],
+        receivers: Mapping[str, WSGIApp],
         hooks: BackendHooks,
+        start: float | None = None,
     ) -> InProcessBackend:
         return InProcessBackend(
-            seed=seed, settings=settings, receivers=receivers, hooks=hooks, start=self.start
+            seed=seed,
+            settings=settings,
+            receivers=receivers,
+            hooks=hooks,
+            start=start if start is not None else self.start,
         )
 
     def requirements_missing(self, needs: Any) -> str | None:

@@ -137,7 +137,10 @@ class _Builder:
                 reject_bad_signatures=spec.get("reject_bad_signatures", False),
                 dedupe=spec.get("dedupe", False),
                 secret=spec.get("secret"),
+                url=spec.get("url"),
+                effects_url=spec.get("effects_url"),
             )
+            self.check_real_receiver(spec, ("receivers", name))
         for name, spec in value.get("subscriptions", {}).items():
             path: Path = ("subscriptions", name)
             body, receiver = self.subscription_body(spec, path)
@@ -235,6 +238,25 @@ class _Builder:
         if bounds[0] < 1 or (bounds[1] is not None and bounds[1] < bounds[0]):
             self.fail((*path, key), f"expected a range like 1-3 starting at 1, got {value!r}")
         return bounds
+
+    def check_real_receiver(self, spec: dict[str, Any], path: Path) -> None:
+        """A real receiver (`url`) answers for itself: nothing about it is scripted."""
+        if "url" not in spec:
+            if "effects_url" in spec:
+                self.fail(
+                    (*path, "effects_url"),
+                    "effects_url goes with url (a real receiver's own bookkeeping)",
+                    key=True,
+                )
+            return
+        for key in ("behaviour", "verify_signatures", "reject_bad_signatures", "dedupe"):
+            if key in spec:
+                self.fail(
+                    (*path, key),
+                    f"a real receiver (url) answers for itself: `{key}` scripts a simulated one; "
+                    "remove it, or remove url",
+                    key=True,
+                )
 
     # subscriptions -------------------------------------------------------------------
     def subscription_body(

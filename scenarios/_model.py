@@ -64,7 +64,18 @@ class ReceiverSpec:
     verify_signatures: bool = True
     reject_bad_signatures: bool = False
     dedupe: bool = False
-    secret: str | None = None  # a receiver configured with the wrong secret, on purpose
+    #: The secret the receiver is configured with: for a scripted one, a wrong secret on
+    #: purpose; for a real one (`url`), what the subscriptions to it are given.
+    secret: str | None = None
+    #: A real endpoint (the user's receiver): deliveries are forwarded to it, not scripted.
+    url: str | None = None
+    #: Where the real receiver tells what it acted on (`{"effects": {data.id: n}}`): a URL,
+    #: or a path on the receiver itself.
+    effects_url: str | None = None
+
+    @property
+    def real(self) -> bool:
+        return self.url is not None
 
 
 @dataclass(frozen=True, slots=True)

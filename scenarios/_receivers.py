@@ -85,7 +85,7 @@ class ScenarioReceiver:
     ) -> Iterable[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
-        webhook_id, data_id, event_type = _identify(body)
+        webhook_id, data_id, event_type = identify(body)
         copy = 1
         if data_id is not None:
             copy = self._copies.get(data_id, 0) + 1
@@ -105,7 +105,7 @@ class ScenarioReceiver:
             source=environ.get("hooksim.source", "platform"),
             outcome="answered",
             method=environ["REQUEST_METHOD"],
-            headers=_headers(environ),
+            headers=request_headers(environ),
             webhook_id=webhook_id,
             data_id=data_id,
             event_type=event_type,
@@ -184,7 +184,7 @@ class ScenarioReceiver:
         return self._processed.get(data_id, 0)
 
 
-def _identify(body: bytes) -> tuple[str | None, str | None, str | None]:
+def identify(body: bytes) -> tuple[str | None, str | None, str | None]:
     try:
         payload = json.loads(body)
     except ValueError:
@@ -203,7 +203,7 @@ def _identify(body: bytes) -> tuple[str | None, str | None, str | None]:
     )
 
 
-def _headers(environ: dict[str, Any]) -> dict[str, str]:
+def request_headers(environ: dict[str, Any]) -> dict[str, str]:
     headers = {
         key[5:].replace("_", "-").title(): value
         for key, value in environ.items()

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import time
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
 from typing import Protocol
 
@@ -21,6 +22,7 @@ from ._errors import NotApplicable, StepFailed
 from ._expectations import check
 from ._inprocess import InProcessSession
 from ._model import Scenario
+from ._real_receivers import Binding, ReceiverTarget
 from ._requirements import needs_of
 from ._results import (
     AttemptRow,
@@ -47,22 +49,35 @@ class Consumer(Protocol):
 
 
 def run_scenario(
-    scenario: Scenario, *, seed: int | None = None, session: Session | None = None
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    session: Session | None = None,
+    receivers: Mapping[str, ReceiverTarget | Binding] | None = None,
 ) -> ScenarioResult:
     """Run one scenario to its end; its own seed wins over `seed`. Without a `session`, on
-    hooksim's own platform in process."""
+    hooksim's own platform in process. `receivers` binds declared receivers to the user's
+    own (a URL or a WSGI app) instead of their scripted behaviour."""
     effective = (
         scenario.seed if scenario.seed is not None else (seed if seed is not None else DEFAULT_SEED)
     )
+    if scenario.seed is None and seed is None and _has_real_receivers(scenario, receivers):
+        # A real receiver remembers the events of earlier runs: the same seed would publish
+        # the same ids, which it rightly takes for duplicates. A fresh seed each run (shown
+        # in the results and the reproduce command) unless one is given.
+        effective = secrets.randbelow(2**31)
     started = time.perf_counter()
     platform: Session = session if session is not None else InProcessSession()
     missing = platform.requirements_missing(needs_of(scenario))
     if missing is not None:
         return _not_run(scenario, effective, missing, time.perf_counter() - started)
     try:
-        ctx = RunContext(scenario, effective, platform)
+        ctx = RunContext(scenario, effective, platform, receivers)
     except NotApplicable as exc:
         return _not_run(scenario, effective, exc.reason, time.perf_counter() - started)
+    except (StepFailed, HooksimError) as exc:  # a real receiver's probe, a target's reset
+        why = str(exc) if isinstance(exc, StepFailed) else exc.message
+        return _not_run(scenario, effective, why, time.perf_counter() - started, "error")
     error: str | None = None
     not_applicable: str | None = None
     try:
@@ -94,7 +109,7 @@ def run_scenario(
     except (NotApplicable, StepFailed, HooksimError):
         rows = []
     finally:
-        ctx.backend.close()
+        ctx.close()
     return ScenarioResult(
         name=scenario.name,
         file=scenario.file,
@@ -122,6 +137,13 @@ def run_scenario(
     )
 
 
+def _has_real_receivers(
+    scenario: Scenario, receivers: Mapping[str, ReceiverTarget | Binding] | None
+) -> bool:
+    bound = set(receivers or {}) & set(scenario.receivers)
+    return bool(bound) or any(spec.url for spec in scenario.receivers.values())
+
+
 def _status(
     error: str | None, not_applicable: str | None, results: list[ExpectationResult]
 ) -> Status:
@@ -136,7 +158,9 @@ def _status(
     return "passed"
 
 
-def _not_run(scenario: Scenario, seed: int, reason: str, wall: float) -> ScenarioResult:
+def _not_run(
+    scenario: Scenario, seed: int, reason: str, wall: float, status: Status = "not-applicable"
+) -> ScenarioResult:
     return ScenarioResult(
         name=scenario.name,
         file=scenario.file,
@@ -144,10 +168,11 @@ def _not_run(scenario: Scenario, seed: int, reason: str, wall: float) -> Scenari
         clauses=list(scenario.clauses),
         seed=seed,
         settings=dict(scenario.settings),
-        status="not-applicable",
+        status=status,
         virtual_seconds=0.0,
         wall_seconds=wall,
-        not_applicable=reason,
+        not_applicable=reason if status == "not-applicable" else None,
+        error=reason if status == "error" else None,
     )
 
 
@@ -191,9 +216,15 @@ class Runner:
     """Runs scenarios in order and tells every consumer what happens."""
 
     def __init__(
-        self, consumers: Iterable[Consumer] = (), *, session: Session | None = None
+        self,
+        consumers: Iterable[Consumer] = (),
+        *,
+        session: Session | None = None,
+        receivers: Mapping[str, ReceiverTarget | Binding] | None = None,
     ) -> None:
         self.consumers = list(consumers)
+        #: Declared receivers bound to the user's own (by name), in every scenario.
+        self.receivers = dict(receivers or {})
         #: The platform under test (None: hooksim's own, in process).
         default: Session = InProcessSession()
         self.session = session if session is not None else default
@@ -211,7 +242,8 @@ class Runner:
         results: list[ScenarioResult] = []
         for index, scenario in enumerate(scenarios):
             self.emit(ScenarioStarted(scenario.name, scenario.file, index))
-            result = run_scenario(scenario, seed=seed, session=self.session)
+            bound = {n: r for n, r in self.receivers.items() if n in scenario.receivers}
+            result = run_scenario(scenario, seed=seed, session=self.session, receivers=bound)
             results.append(result)
             self.emit(ScenarioFinished(result, index))
             if fail_fast and result.status in ("failed", "error"):

@@ -18,9 +18,10 @@ from hooksim.simulator import HooksimError, SimulatedConnectionError, format_tim
 from werkzeug.test import Client
 
 from ._context import RunContext
-from ._errors import StepFailed
+from ._errors import NotApplicable, StepFailed
 from ._gateway import ApiResponse
 from ._model import Expectation, Step
+from ._receivers import ScenarioReceiver
 
 __all__ = ["run_step"]
 
@@ -96,7 +97,10 @@ def _inject_duplicate(ctx: RunContext, step: Step) -> None:
 
 
 def _set_behaviour(ctx: RunContext, step: Step) -> None:
-    ctx.receivers[step.args["receiver"]].phases = step.args["phases"]
+    receiver = ctx.receivers[step.args["receiver"]]
+    if not isinstance(receiver, ScenarioReceiver):
+        raise NotApplicable(f"receiver {receiver.name} is a real one: its behaviour is its own")
+    receiver.phases = step.args["phases"]
 
 
 # subscriptions through the API --------------------------------------------------------
@@ -121,6 +125,7 @@ def _update(ctx: RunContext, step: Step) -> None:
     if 200 <= response.status < 300 and "url" in step.args["body"]:
         sub_id = ctx.subscription_id(step.args["subscription"], step.span)
         ctx.attach(sub_id, step.args["receiver"])
+        ctx.fix_secret(sub_id, step.args["receiver"])
 
 
 def _simple(method: str, suffix: str = "") -> Callable[[RunContext, Step], None]:

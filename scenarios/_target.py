@@ -36,11 +36,11 @@ from hooksim.simulator import (
     parse_time,
 )
 
-from ._backend import BackendHooks, SubscriptionState, subscription_from_api
+from ._backend import BackendHooks, SubscriptionState, WSGIApp, subscription_from_api
 from ._errors import NotApplicable, ScenarioError, StepFailed
 from ._gateway import USER_AGENT, ApiGateway, HttpGateway, basic_auth
 from ._listener import HttpReceiver, ReceiverListener
-from ._receivers import Received, ScenarioReceiver
+from ._receivers import Received
 from ._requirements import Needs
 from ._results import ExpectationResult, TargetInfo
 
@@ -183,10 +183,12 @@ class TargetSession:
         *,
         seed: int,
         settings: Settings,
-        receivers: Mapping[str, ScenarioReceiver],
+        receivers: Mapping[str, WSGIApp],
         hooks: BackendHooks,
+        start: float | None = None,
     ) -> TargetBackend:
-        return TargetBackend(self, seed, settings, receivers, hooks, next(self._scenarios))
+        number = next(self._scenarios)
+        return TargetBackend(self, seed, settings, receivers, hooks, number, start)
 
     def close(self) -> None:
         if self._listener is not None:
@@ -203,19 +205,21 @@ class TargetBackend:
         session: TargetSession,
         seed: int,
         settings: Settings,
-        receivers: Mapping[str, ScenarioReceiver],
+        receivers: Mapping[str, WSGIApp],
         hooks: BackendHooks,
         number: int,
+        start: float | None = None,
     ) -> None:
         self.session = session
         self.settings = settings
-        self.receivers = dict(receivers)
+        self.receivers: dict[str, Any] = dict(receivers)  # recording WSGI apps
         self._hooks = hooks
         body: dict[str, Any] = {"seed": seed, "settings": _changed(settings)}
         if session.environment:
             body["environmentId"] = session.environment
-        if session.start is not None:
-            body["start"] = format_time(session.start)
+        start = start if start is not None else session.start
+        if start is not None:
+            body["start"] = format_time(start)
         answer = session.control("POST", "/_sim/reset", json=body)
         data = _data(answer)
         if answer.status_code == 400 and _field(answer).startswith("settings"):

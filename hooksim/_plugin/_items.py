@@ -79,10 +79,14 @@ class ScenarioItem(pytest.Item):
 
         from ._target import target_session
 
+        bindings: dict[str, Any] = {}
+        for answer in reversed(self.config.hook.pytest_hooksim_receivers(config=self.config)):
+            bindings.update(answer or {})  # the hook's first answer comes last: it wins
         result = run_scenario(
             self.scenario,
             seed=self.config.getoption("hooksim_seed", None),
             session=target_session(self.config),
+            receivers={n: b for n, b in bindings.items() if n in self.scenario.receivers},
         )
         self.result = result
         self.user_properties.append(("hooksim_seed", result.seed))

@@ -98,3 +98,62 @@ def test_target_mode_refuses_parallel_workers_and_bad_credentials(
     assert wrong.ret == pytest.ExitCode.USAGE_ERROR
     wrong.stderr.fnmatch_lines(["*check --client-id and --client-secret*"])
     assert "wrong-secret-value" not in wrong.stderr.str() + wrong.stdout.str()
+
+
+OWN_RECEIVER = """\
+name: Our app gets the completed cards
+receivers:
+  shop: {}
+subscriptions:
+  orders: {receiver: shop, types: [card-completed]}
+steps:
+  - publish: {type: card-completed, count: 2, as: done}
+  - inject_duplicate: done
+expect:
+  - receiver: {name: shop, received: 4, processed: 2, processed_once: true}
+"""
+
+CONFTEST = """
+import hashlib, hmac, json
+from collections import Counter
+
+from hooksim.scenarios import Binding
+
+SECRET = "the-apps-own-secret"
+effects = Counter()
+
+
+def app(environ, start_response):
+    path = environ.get("PATH_INFO", "")
+    if path == "/effects":
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"effects": dict(effects)}).encode()]
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    if environ.get("HTTP_X_ATOMIC_SIGNATURE") != expected:
+        start_response("401 Unauthorized", [])
+        return [b""]
+    data_id = json.loads(body)["data"]["id"]
+    if data_id not in effects:
+        effects[data_id] += 1
+    start_response("204 No Content", [])
+    return [b""]
+
+
+def pytest_hooksim_receivers(config):
+    return {"shop": Binding(app, effects_url="/effects", secret=SECRET)}
+"""
+
+
+def test_a_conftest_binds_a_scenario_receiver_to_the_projects_own_app(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".yaml", scenario_own=OWN_RECEIVER)
+    pytester.makeconftest(CONFTEST)
+    result = pytester.runpytest("-v")
+    result.assert_outcomes(passed=1)
+    # The same app without its dedupe fails the scenario, with the YAML line.
+    pytester.makeconftest(CONFTEST.replace("if data_id not in effects:", "if True:"))
+    careless = pytester.runpytest()
+    careless.assert_outcomes(failed=1)
+    careless.stdout.fnmatch_lines(["*processed_once: expected True, got False*"])
