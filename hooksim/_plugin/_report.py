@@ -9,6 +9,7 @@ is the only process that writes, once, at the end of the session.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from importlib import metadata
 from pathlib import Path
@@ -78,10 +79,24 @@ class SessionReport:
         seed = self.config.getoption("hooksim_seed", None)
         version = _version()
         wall = sum(result.wall_seconds for result in results)
+        from ._target import target_session
+
+        session = target_session(self.config)
+        target = session.info if session is not None else None
         write_json_results(
-            results, self.directory / "results.json", seed=seed, version=version, wall_seconds=wall
+            results,
+            self.directory / "results.json",
+            seed=seed,
+            version=version,
+            wall_seconds=wall,
+            target=target,
         )
-        meta = {"hooksim": version, "seed": seed, "wall_clock": {"total_seconds": wall}}
+        meta = {
+            "hooksim": version,
+            "seed": seed,
+            "target": dataclasses.asdict(target) if target is not None else None,
+            "wall_clock": {"total_seconds": wall},
+        }
         return render_html(results, self.directory, meta=meta)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

@@ -4,6 +4,7 @@ their reason (`--hooksim-strict`: failed); the option refuses -n and bad credent
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -63,9 +64,17 @@ def test_scenario_items_run_against_the_target(
     project: pytest.Pytester, served: ServedPlatform
 ) -> None:
     result = project.runpytest(
-        "--hooksim-target", served.base_url, "--hooksim-client-id", CLIENT[0], "-v"
+        "--hooksim-target",
+        served.base_url,
+        "--hooksim-client-id",
+        CLIENT[0],
+        "--hooksim-report",
+        "out",
+        "-v",
     )
     result.assert_outcomes(passed=1)
+    report = json.loads((project.path / "out" / "results.json").read_text())
+    assert report["target"]["url"] == served.base_url  # the report names what it judged
     result.stdout.fnmatch_lines([f"hooksim: target {served.base_url}"])
     # The target really ran it: its delivery log holds the three attempts.
     attempts = served.platform.attempts(served.environment_id)
