@@ -12,7 +12,16 @@ from hooksim.simulator import DeliveryState, HooksimError, Outcome, format_durat
 
 from ._context import RunContext
 from ._errors import NotApplicable, StepFailed
-from ._matching import MISSING, attempt_times, is_matcher, lookup, matches, same_times, shown
+from ._matching import (
+    MISSING,
+    attempt_times,
+    is_matcher,
+    list_problem,
+    lookup,
+    matches,
+    same_times,
+    shown,
+)
 from ._model import Expectation
 from ._real_receivers import RealReceiver
 from ._receivers import Received
@@ -50,6 +59,19 @@ class _Comparison:
 
     def fail(self, message: str) -> None:
         self.problems.append(message)
+
+    def compare_list(
+        self,
+        key: str,
+        expected: Any,
+        actual: list[Any],
+        same: Callable[[Any, Any], bool] | None = None,
+    ) -> None:
+        """A list, written out or as a list matcher; a failure says where the lists part."""
+        problem = list_problem(actual, expected, same)
+        self.compare(key, expected, actual, problem is None)
+        if problem is not None:
+            self.problems[-1] += f" ({problem})"
 
 
 def check(ctx: RunContext, expectation: Expectation) -> None:
@@ -97,13 +119,13 @@ def _attempts(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
     )
     if "at" in args:
         times = attempt_times(records, ctx.start)
-        c.compare("at", args["at"], times, same_times(times, args["at"]))
+        c.compare_list("at", args["at"], times, lambda a, e: same_times([a], [e]))
     if "count" in args:
         c.compare("count", args["count"], len(records))
     if "outcomes" in args:
-        c.compare("outcomes", args["outcomes"], [str(r.outcome) for r in records])
+        c.compare_list("outcomes", args["outcomes"], [str(r.outcome) for r in records])
     if "statuses" in args:
-        c.compare("statuses", args["statuses"], [r.status_code for r in records])
+        c.compare_list("statuses", args["statuses"], [r.status_code for r in records])
     if "headers" in args:
         # About the delivery log itself (what it shows of each request: LOG-REDACT).
         ctx.backend.require("delivery-log", "attempts.headers is about what the log shows")
@@ -130,10 +152,17 @@ def _deliveries(state: DeliveryState) -> Callable[[RunContext, dict[str, Any], _
             ctx.backend.require("delivery-states", "what the platform recorded undelivered")
         sub = args.get("subscription")
         sub_id = ctx.subscription_id(sub) if sub else None
+        # With `at`: as things stood then (ended at that time or before).
+        at = args.get("at")
+        if at is not None and at > ctx.now() + 1e-9:
+            c.fail(_look_ahead(at, ctx.now()))
+            return f"{state.value} events"
         found = [
             d
             for d in ctx.backend.deliveries()
-            if d.state is state and (sub_id is None or d.subscription_id == sub_id)
+            if d.state is state
+            and (sub_id is None or d.subscription_id == sub_id)
+            and (at is None or (d.ended_at is not None and d.ended_at - ctx.start <= at + 1e-9))
         ]
         reason = args.get("reason")
         if reason is not None and ("count" in args or "events" in args):
@@ -147,7 +176,8 @@ def _deliveries(state: DeliveryState) -> Callable[[RunContext, dict[str, Any], _
             wanted = sorted(ctx.events_of(args["events"]))
             ids = sorted({d.event_id for d in found})
             c.compare("events", wanted, ids, ids == wanted)
-        return f"{state.value} events" + (f" of {sub}" if sub else "")
+        when = f" at {format_duration(at)}" if at is not None else ""
+        return f"{state.value} events" + (f" of {sub}" if sub else "") + when
 
     return run
 
@@ -247,7 +277,34 @@ def _receiver(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
         c.compare("method", args["method"], methods, methods == [args["method"]])
     if "bodies" in args:
         _bodies(args["bodies"], from_platform, c)
+    if "per_event" in args:
+        _per_event(ctx, receiver, args["per_event"], reached, c)
     return f"receiver {name}" + (f" (from {sub})" if sub else "")
+
+
+def _per_event(
+    ctx: RunContext, receiver: Any, wanted: dict[str, Any], reached: list[Received], c: _Comparison
+) -> None:
+    """Each event (of `events`, default every one published): how many copies reached the
+    receiver, and how many times it processed it (its data.id stable across copies)."""
+    ids = ctx.events_of(wanted.get("events", ["*"]))
+    names = {i: ref for ref, group in ctx.event_refs.items() for i in group}
+    got = {i: sum(1 for r in reached if r.data_id == i) for i in ids}
+    for key in ("received", "processed"):
+        if key not in wanted:
+            continue
+        counts = got if key == "received" else {i: receiver.times_processed(i) for i in ids}
+        wrong = {i: n for i, n in counts.items() if n != wanted[key]}
+        tally: dict[int, int] = {}
+        for n in counts.values():
+            tally[n] = tally.get(n, 0) + 1
+        c.compare(f"per_event.{key}", wanted[key], tally, bool(ids) and not wrong)
+        if not ids:
+            c.problems[-1] += " (no event to count)"
+        elif wrong:
+            shown_ids = ", ".join(f"{names.get(i, i)} x{n}" for i, n in list(wrong.items())[:5])
+            more = ", ..." if len(wrong) > 5 else ""
+            c.problems[-1] += f" ({len(wrong)} of {len(ids)} events: {shown_ids}{more})"
 
 
 def _bodies(wanted: dict[str, Any], requests: list[Received], c: _Comparison) -> None:
@@ -275,7 +332,7 @@ def _subscription(ctx: RunContext, args: dict[str, Any], c: _Comparison) -> str:
     if "at" in args:
         at = args["at"]
         if at > ctx.now() + 1e-9:
-            c.fail(f"cannot look ahead to {format_duration(at)}: it is {ctx.now():g} s")
+            c.fail(_look_ahead(at, ctx.now()))
             return f"subscription {name}"
         state = ctx.status_at(sub_id, at) or ("absent", None)
         consecutive = _failures_at(ctx, sub_id, at)
@@ -396,6 +453,10 @@ def _header(headers: dict[str, str], name: str) -> str | None:
     return None
 
 
+def _look_ahead(at: float, now: float) -> str:
+    return f"cannot look ahead to {format_duration(at)}: the clock is at {format_duration(now)}"
+
+
 def _plain(value: Any) -> Any:
     if value is MISSING:
         return "<missing>"
@@ -424,7 +485,7 @@ _CHECK_KEYS_SKIPPED = {"name", "subscription", "event", "of", "kind", "from", "t
 def _describe(kind: str, subject: str, args: dict[str, Any]) -> str:
     checks = []
     for key, value in args.items():
-        if key in _CHECK_KEYS_SKIPPED or (key == "at" and kind == "subscription"):
+        if key in _CHECK_KEYS_SKIPPED or (key == "at" and kind != "attempts"):
             continue
         shown = _show(key, value)
         checks.append(f"{key} {shown if len(shown) <= 60 else shown[:57] + '...'}")

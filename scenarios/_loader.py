@@ -12,10 +12,10 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from hooksim.contracts import CLAUSES
-from hooksim.simulator import InvalidInput, Settings, parse_duration
+from hooksim.simulator import InvalidInput, Settings, format_duration, parse_duration
 
 from ._errors import Problem, ScenarioInputError
-from ._marks import Document, Path, parse_document
+from ._marks import Document, Path, format_path, parse_document
 from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec
 from ._validation import did_you_mean, schema_problems
 
@@ -63,6 +63,24 @@ _EXPECTATIONS = (
     "response",
 )
 _DURATION_SETTINGS = ("retry_base", "retry_window", "max_delay", "timeout")
+#: Keys of a step beside its action: when it starts, and how it repeats.
+_STEP_KEYS = ("at", "every", "until")
+#: Steps that may repeat (`every`/`until`): each repetition does the same thing again.
+_REPEATABLE = ("publish", "inject_duplicate", "test", "forge", "api")
+#: One repeated step runs at most this many times (a typo in `every` should not hang a run).
+_MAX_REPEATS = 100_000
+
+
+def _durations_in(value: Any) -> Any:
+    """Durations as seconds, in a duration, a list of them, or a list matcher of them."""
+    if isinstance(value, list):
+        return [parse_duration(v) for v in value]
+    if isinstance(value, dict):
+        ((matcher, argument),) = value.items()
+        if matcher == "$count":
+            return {matcher: {parse_duration(k): n for k, n in argument.items()}}
+        return {matcher: _durations_in(argument)}
+    return parse_duration(value)
 
 
 def receiver_url(name: str, path: str = "") -> str:
@@ -109,9 +127,25 @@ class _Builder:
         self.analytics: set[str] = set()
         self.credentials: set[str] = set()
         self.tokens: set[str] = set()
+        #: Where each name was first given, by what it names: a second `as: x` would silently
+        #: replace the first (and failures would print raw ids), so it is refused.
+        self.given: dict[tuple[str, str], Path] = {}
 
     def fail(self, path: Path, message: str, *, key: bool = False) -> None:
         self.problems.append(self.doc.problem(path, message, key=key))
+
+    def name(self, known: set[str], what: str, name: str, path: Path) -> None:
+        """Record a name the file gives (an `as` label, an event id, a subscription); the
+        same name given twice for the same kind of thing is refused with both places."""
+        first = self.given.setdefault((what, name), path)
+        if first is not path:
+            line = self.doc.problem(first, "").line
+            self.fail(
+                path,
+                f"{what} {name!r} is already named at {self.doc.file}:{line} "
+                f"({format_path(first)}); give this one another name",
+            )
+        known.add(name)
 
     # the document ------------------------------------------------------------------
     def build(self) -> Scenario:
@@ -144,7 +178,7 @@ class _Builder:
         for name, spec in value.get("subscriptions", {}).items():
             path: Path = ("subscriptions", name)
             body, receiver = self.subscription_body(spec, path)
-            self.subscriptions.add(name)
+            self.name(self.subscriptions, "subscription", name, path)
             scenario.subscriptions.append(
                 SubscriptionSpec(name, body, receiver, self.doc.span(path))
             )
@@ -218,6 +252,25 @@ class _Builder:
         end = parse_duration(raw["until"]) if "until" in raw else None
         if start is not None and end is not None and end <= start:
             self.fail((*path, "until"), "`until` must come after `from`")
+        every = parse_duration(raw["every"]) if "every" in raw else None
+        window = parse_duration(raw["for"]) if "for" in raw else None
+        if (every is None) != (window is None):
+            given, missing = ("every", "for") if every is not None else ("for", "every")
+            self.fail(
+                (*path, given),
+                f"a periodic window needs both `every` and `for` (`{missing}` is missing): "
+                "every: 1h, for: 30s is a 30-second window at the top of every hour",
+                key=True,
+            )
+        elif every is not None and window is not None and not 0 < window < every:
+            self.fail(
+                (*path, "for"),
+                f"`for` ({format_duration(window)}) must be more than 0 and less than "
+                f"`every` ({format_duration(every)})",
+            )
+        methods = raw.get("method")
+        if isinstance(methods, str):
+            methods = [methods]
         return Phase(
             response,
             start=start,
@@ -225,6 +278,9 @@ class _Builder:
             requests=self.range(raw, "requests", path),
             attempts=self.range(raw, "attempts", path),
             probability=raw.get("probability"),
+            every=every if window is not None else None,
+            window=window if every is not None else None,
+            methods=tuple(m.upper() for m in methods) if methods else None,
         )
 
     def range(self, raw: dict[str, Any], key: str, path: Path) -> tuple[int, int | None] | None:
@@ -281,9 +337,10 @@ class _Builder:
 
     # steps -------------------------------------------------------------------------
     def step(self, raw: dict[str, Any], path: Path) -> Step | None:
-        actions = [key for key in raw if key != "at"]
+        actions = [key for key in raw if key not in _STEP_KEYS]
         at = parse_duration(raw["at"]) if "at" in raw else None
         span = self.doc.span(path)
+        every, until = self.repetition(raw, actions, path, at)
         if not actions:
             return Step("at", {}, span, at)
         if len(actions) > 1:
@@ -297,8 +354,57 @@ class _Builder:
         kind = actions[0]
         args = getattr(self, f"step_{kind}")(raw[kind], (*path, kind))
         if kind in _API_STEPS and args.get("label"):
-            self.responses.add(args["label"])
-        return Step(kind, args, span, at)
+            self.name(self.responses, "response", args["label"], (*path, kind, "as"))
+        if every is not None and kind not in _REPEATABLE:
+            self.fail(
+                (*path, "every"),
+                f"a {kind} step cannot repeat; `every` goes with "
+                + ", ".join(_REPEATABLE),
+                key=True,
+            )
+        if every is not None and kind == "publish" and args["ids"]:
+            self.fail(
+                (*path, "every"),
+                "a repeated publish makes new events each time: give `as` (a label for all "
+                "of them), not `id`/`ids`",
+                key=True,
+            )
+        return Step(kind, args, span, at, every, until)
+
+    def repetition(
+        self, raw: dict[str, Any], actions: list[str], path: Path, at: float | None
+    ) -> tuple[float | None, float | None]:
+        """`every` and `until` beside an action: repeat it from its time until before `until`."""
+        if "every" not in raw and "until" not in raw:
+            return None, None
+        if "every" not in raw or "until" not in raw:
+            missing = "until" if "every" in raw else "every"
+            given = "every" if "every" in raw else "until"
+            self.fail(
+                (*path, given),
+                f"a repeated step needs both `every` and `until` (`{missing}` is missing): "
+                "every: 5m, until: 6h",
+                key=True,
+            )
+            return None, None
+        every, until = parse_duration(raw["every"]), parse_duration(raw["until"])
+        if every <= 0:
+            self.fail((*path, "every"), "`every` must be more than 0")
+            return None, None
+        if at is not None and until <= at:
+            self.fail(
+                (*path, "until"),
+                f"`until` ({format_duration(until)}) must come after `at` ({format_duration(at)})",
+            )
+        if not actions:
+            self.fail(path, "`every` repeats an action: add one (publish, inject_duplicate...)")
+        if (until - (at or 0.0)) / every > _MAX_REPEATS:
+            self.fail(
+                (*path, "every"),
+                f"repeating every {format_duration(every)} until {format_duration(until)} runs "
+                f"the step more than {_MAX_REPEATS:,} times",
+            )
+        return every, until
 
     def step_publish(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
         ids = raw.get("ids") or ([raw["id"]] if "id" in raw else None)
@@ -307,10 +413,11 @@ class _Builder:
         count = raw.get("count", len(ids) if ids else 1)
         if ids is not None and len(ids) != count:
             self.fail((*path, "count"), f"count is {count} but {len(ids)} id(s) are given")
-        for event_id in ids or []:
-            self.events.add(event_id)
+        for index, event_id in enumerate(ids or []):
+            where: Path = (*path, "ids", index) if "ids" in raw else (*path, "id")
+            self.name(self.events, "event", event_id, where)
         if "as" in raw:
-            self.events.add(raw["as"])
+            self.name(self.events, "event", raw["as"], (*path, "as"))
         return {
             "type": raw["type"],
             "count": count,
@@ -331,7 +438,8 @@ class _Builder:
         label, count = raw.get("as"), raw.get("count", 1)
         if label is not None:
             names = [label] if count == 1 else [f"{label}-{n}" for n in range(1, count + 1)]
-            self.subscriptions.update(names)
+            for name in names:
+                self.name(self.subscriptions, "subscription", name, (*path, "as"))
         return {"body": body, "receiver": receiver, "count": count, "label": label}
 
     def step_update(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -358,7 +466,7 @@ class _Builder:
         return {"label": raw.get("as")}
 
     def step_fetch_analytics(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
-        self.analytics.add(raw["as"])
+        self.name(self.analytics, "analytics download", raw["as"], (*path, "as"))
         return {
             "from": parse_duration(raw["from"]),
             "to": parse_duration(raw["to"]),
@@ -392,12 +500,12 @@ class _Builder:
         }
 
     def step_credential(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
-        self.credentials.add(raw["as"])
+        self.name(self.credentials, "credential", raw["as"], (*path, "as"))
         return {"role": raw["role"], "label": raw["as"]}
 
     def step_token(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
         self.need(self.credentials, raw["credential"], (*path, "credential"), "credential")
-        self.tokens.add(raw["as"])
+        self.name(self.tokens, "token", raw["as"], (*path, "as"))
         return {"credential": raw["credential"], "secret": raw.get("secret"), "label": raw["as"]}
 
     def step_api(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -471,15 +579,12 @@ class _Builder:
         for key in ("events", "processed_ids", "order", "contains"):
             for index, ref in enumerate(args.get(key, [])):
                 self.need_event(ref, (*path, key, index))
+        for index, ref in enumerate(args.get("per_event", {}).get("events", [])):
+            self.need_event(ref, (*path, "per_event", "events", index))
         if kind == "attempts" and "event" not in args and "subscription" not in args:
             self.fail(path, "say whose attempts: give `event`, `subscription`, or both")
         if "at" in args:
-            value = args["at"]
-            args["at"] = (
-                [parse_duration(v) for v in value]
-                if isinstance(value, list)
-                else parse_duration(value)
-            )
+            args["at"] = _durations_in(args["at"])
         for key in ("from", "to"):
             if key in args:
                 args[key] = parse_duration(args[key])

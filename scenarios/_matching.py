@@ -5,13 +5,15 @@ numbers and times compare."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from hooksim.simulator import AttemptRecord
 
 __all__ = [
+    "LIST_MATCHERS",
     "MISSING",
+    "list_problem",
     "TIME_TOLERANCE",
     "attempt_times",
     "is_matcher",
@@ -138,3 +140,62 @@ def same_times(
     return len(actual) == len(expected) and all(
         same_time(a, e, tolerance) for a, e in zip(actual, expected, strict=True)
     )
+
+
+#: Matchers a list expectation accepts instead of the list written out.
+LIST_MATCHERS = ("$all", "$count", "$prefix")
+
+
+def list_problem(
+    actual: Sequence[Any], expected: Any, same: Callable[[Any, Any], bool] | None = None
+) -> str | None:
+    """Why `actual` is not what `expected` asks (None: it is): a list item for item, or one
+    of `{$all: X}` (every item is X, and there is one at least), `{$count: {X: n, ...}}`
+    (exactly n items are X) and `{$prefix: [...]}` (it starts with these). The reason says
+    where the lists part (item numbers from 1)."""
+    equal = same if same is not None else matches
+    if isinstance(expected, dict) and len(expected) == 1:
+        ((matcher, argument),) = expected.items()
+        if matcher == "$all":
+            if not actual:
+                return f"expected every item to be {argument!r}, but there are none"
+            for number, item in enumerate(actual, 1):
+                if not equal(item, argument):
+                    return f"expected every item to be {argument!r}; item {number} is {item!r}"
+            return None
+        if matcher == "$count":
+            wrong = []
+            for wanted, count in argument.items():
+                found = sum(1 for item in actual if equal(item, wanted) or str(item) == str(wanted))
+                if found != count:
+                    wrong.append(f"{count} x {wanted!r} expected, {found} found")
+            return "; ".join(wrong) or None
+        if matcher == "$prefix":
+            head = list(actual[: len(argument)])
+            if len(head) < len(argument):
+                return f"expected it to start with {len(argument)} items, it has {len(head)}"
+            return _first_difference(head, list(argument), equal)
+    return _first_difference(list(actual), list(expected), equal)
+
+
+def _first_difference(
+    actual: list[Any], expected: list[Any], equal: Callable[[Any, Any], bool]
+) -> str | None:
+    for number, (a, e) in enumerate(zip(actual, expected, strict=False), 1):
+        if not equal(a, e):
+            counts = (
+                f" ({len(expected)} items expected, {len(actual)} found)"
+                if len(actual) != len(expected)
+                else ""
+            )
+            return f"item {number} differs: expected {e!r}, got {a!r}{counts}"
+    if len(actual) > len(expected):
+        return (
+            f"{len(expected)} items expected, {len(actual)} found (the first {len(expected)} agree)"
+        )
+    if len(actual) < len(expected):
+        return (
+            f"{len(expected)} items expected, {len(actual)} found (all {len(actual)} agree; "
+            f"item {len(actual) + 1} is missing)"
+        )
+    return None

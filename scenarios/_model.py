@@ -41,11 +41,26 @@ class Phase:
     requests: tuple[int, int | None] | None = None  # request numbers to this receiver
     attempts: tuple[int, int | None] | None = None  # copies of the same data.id received
     probability: float | None = None  # seeded: flapping
+    #: A periodic window: from `start` (0 when not given), every `every` seconds, open for
+    #: `window` seconds (a 30-second blip at the top of every hour: every 1h, for 30s).
+    every: float | None = None
+    window: float | None = None
+    methods: tuple[str, ...] | None = None  # upper case
 
-    def matches_without_chance(self, t: float, request: int, attempt: int) -> bool:
+    def matches_without_chance(
+        self, t: float, request: int, attempt: int, method: str = "POST"
+    ) -> bool:
         if self.start is not None and t < self.start:
             return False
         if self.end is not None and t >= self.end:
+            return False
+        if self.every is not None and self.window is not None:
+            # A hair of tolerance: a window opening at 3600 s holds an attempt at 3600 s
+            # measured as 3599.9999999.
+            into = (t - (self.start or 0.0) + 1e-9) % self.every
+            if into >= self.window:
+                return False
+        if self.methods is not None and method.upper() not in self.methods:
             return False
         return _within(request, self.requests) and _within(attempt, self.attempts)
 
@@ -94,6 +109,16 @@ class Step:
     args: dict[str, Any]
     span: SourceSpan
     at: float | None = None  # advance to this time (since the start) before the step
+    #: Repeated every `every` seconds from its first time until (before) `until`.
+    every: float | None = None
+    until: float | None = None
+
+    def times(self, first: float) -> list[float]:
+        """When the step runs, from `first` (its `at`, or the clock when it is reached)."""
+        if self.every is None or self.until is None:
+            return [first]
+        count = max(0, int((self.until - first - 1e-9) // self.every) + 1)
+        return [first + n * self.every for n in range(count)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,9 +71,9 @@ class ScenarioReceiver:
         self._processed: dict[str, int] = {}
 
     # behaviour -----------------------------------------------------------------------
-    def choose(self, t: float, request: int, copy: int) -> Response:
+    def choose(self, t: float, request: int, copy: int, method: str = "POST") -> Response:
         for phase in self.phases:
-            if not phase.matches_without_chance(t, request, copy):
+            if not phase.matches_without_chance(t, request, copy, method):
                 continue
             if phase.probability is not None and self._rng.random() >= phase.probability:
                 continue
@@ -91,7 +91,7 @@ class ScenarioReceiver:
             copy = self._copies.get(data_id, 0) + 1
             self._copies[data_id] = copy
         t = self._now()
-        response = self.choose(t, len(self.requests) + 1, copy)
+        response = self.choose(t, len(self.requests) + 1, copy, environ["REQUEST_METHOD"])
         signature = environ.get(self._signature_key)
         secret = self.spec.secret or (self.secrets.get(webhook_id) if webhook_id else None)
         valid = (

@@ -37,10 +37,14 @@ def run_step(ctx: RunContext, step: Step, check: Checker) -> None:
         for expectation in step.args["expectations"]:
             check(ctx, expectation)
         return
-    try:
-        _STEPS[step.kind](ctx, step)
-    except HooksimError as exc:
-        raise StepFailed(f"{step.span.label()}: {step.kind}: {exc.message}") from None
+    action = _STEPS[step.kind]
+    for n, when in enumerate(step.times(ctx.now())):
+        if n:  # a repeated step: on to its next time (`every`), as a written-out one would
+            ctx.advance_to(when, step.span)
+        try:
+            action(ctx, step)
+        except HooksimError as exc:
+            raise StepFailed(f"{step.span.label()}: {step.kind}: {exc.message}") from None
 
 
 def _expect_ok(ctx: RunContext, step: Step, response: ApiResponse) -> ApiResponse:
@@ -75,8 +79,8 @@ def _publish(ctx: RunContext, step: Step) -> None:
     ctx.published.extend(ids)
     for event_id in ids:
         ctx.event_types[event_id] = args["type"]
-    if args["label"]:
-        ctx.event_refs[args["label"]] = ids
+    if args["label"]:  # a repeated publish adds to its label
+        ctx.event_refs.setdefault(args["label"], []).extend(ids)
 
 
 def _advance(ctx: RunContext, step: Step) -> None:

@@ -417,7 +417,14 @@ class TargetBackend:
     def deliveries(self) -> list[Delivery]:
         acknowledged = self._acknowledged()
         result = {
-            pair: Delivery(pair[0], pair[1], self.environment_id, when, DeliveryState.DELIVERED)
+            pair: Delivery(
+                pair[0],
+                pair[1],
+                self.environment_id,
+                when,
+                DeliveryState.DELIVERED,
+                ended_at=when,
+            )
             for pair, when in acknowledged.items()
         }
         if "delivery-states" in self.session.features:
@@ -431,8 +438,15 @@ class TargetBackend:
                 if state is DeliveryState.DELIVERED and pair[1] not in mapped:
                     # Claimed, but no receiver saw it arrive.
                     state, reason = DeliveryState.PENDING, "recorded delivered, never received"
+                ended = row.get("endedAt")
                 result[pair] = Delivery(
-                    pair[0], pair[1], self.environment_id, self.start, state, reason=reason
+                    pair[0],
+                    pair[1],
+                    self.environment_id,
+                    self.start,
+                    state,
+                    reason=reason,
+                    ended_at=parse_time(str(ended)) if ended else None,
                 )
         return list(result.values())
 
