@@ -33,7 +33,10 @@ def test_a_story_of_72_publications_and_hourly_blips_is_two_lines() -> None:
           - advance: 1h
         expect:
           - delivered: {events: [ticks], count: 72}
-          - attempts: {subscription: main, count: 84, outcomes: {$count: {http-error: 12, success: 72}}}
+          - attempts:
+              subscription: main
+              count: 84
+              outcomes: {$count: {http-error: 12, success: 72}}
           - receiver: {name: shop, per_event: {events: [ticks], processed: 1}}
         """
     )
@@ -156,11 +159,13 @@ def test_per_event_counts_fail_naming_the_events() -> None:
     ("steps", "message"),
     [
         (
-            "  - publish: {type: card-completed, as: x}\n  - publish: {type: card-completed, as: x}",
+            "  - publish: {type: card-completed, as: x}\n"
+            "  - publish: {type: card-completed, as: x}",
             "event 'x' is already named at inline.yaml:6",
         ),
         (
-            "  - publish: {type: card-completed, id: x}\n  - publish: {type: card-completed, as: x}",
+            "  - publish: {type: card-completed, id: x}\n"
+            "  - publish: {type: card-completed, as: x}",
             "event 'x' is already named at inline.yaml:6",
         ),
         (
