@@ -125,7 +125,7 @@ def test_an_invalid_scenario_is_a_collection_error_with_file_line_and_column(pyt
             "scenario_typos.yaml:4:5: receivers.shop.behavior: unknown key 'behavior' "
             "(did you mean 'behaviour'?)*",
             "scenario_typos.yaml:6:5: steps?0?.publsh: unknown key 'publsh' "
-            "(did you mean 'publish'?); expected one of: at, publish, *",
+            "(did you mean 'publish'?); expected one of: at, every, until, publish, *",
         ]
     )
     assert "Traceback" not in result.stdout.str()
