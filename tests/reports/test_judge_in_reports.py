@@ -10,7 +10,7 @@ import io
 import json
 from pathlib import Path
 
-import hooksim.simulator._platform as platform
+import hooksim.simulator._writer as writer
 import pytest
 from hooksim.reports import HtmlReportWriter, JsonResultsWriter, JUnitWriter, TerminalReporter
 from hooksim.scenarios import Runner, load_text
@@ -44,7 +44,7 @@ def _upper(secret: str | bytes, body: str | bytes) -> str:
 def test_a_violation_is_shown_in_every_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(platform, "sign", _upper)
+    monkeypatch.setattr(writer, "sign", _upper)  # the platform's one sign call site
     out = io.StringIO()
     consumers = [
         TerminalReporter(Console(file=out, width=240, color_system=None), progress=False),
