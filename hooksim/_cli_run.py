@@ -19,6 +19,7 @@ from hooksim.scenarios import (
     discover,
     keyword_filter,
     load_all,
+    missing_extras,
 )
 
 __all__ = ["run"]
@@ -88,6 +89,9 @@ def run(
     except OSError as exc:  # a report or results file that cannot be written
         errors.print(f"cannot write the results: {exc}", markup=False, highlight=False)
         raise SystemExit(2) from None
+    for scenario in scenarios:  # why it could not run as written, and the cure
+        for missing in missing_extras(scenario):
+            errors.print(missing.describe(), markup=False, highlight=False, soft_wrap=True)
     if html.path is not None:
         console.print(f"Report: {html.path}", markup=False, highlight=False)
     raise SystemExit(0 if finished.passed else 1)

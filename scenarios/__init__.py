@@ -9,6 +9,7 @@ The format is documented in `scenarios/README.md`.
 from ._discovery import ScenarioFile, discover, keyword_filter, library_files, load_all
 from ._durations import format_duration, format_offset, parse_duration
 from ._errors import Problem, ScenarioError, ScenarioInputError, StepFailed
+from ._extras import EXTRAS, Extra, MissingExtra, missing_extras
 from ._judge import (
     DeliveryJudge,
     SeenRequest,
@@ -40,6 +41,7 @@ from ._validation import schema
 
 __all__ = [
     "DEFAULT_SEED",
+    "EXTRAS",
     "LIBRARY_PREFIX",
     "RECEIVER_BASE_URL",
     "AttemptRow",
@@ -47,6 +49,8 @@ __all__ = [
     "DeliveryJudge",
     "Expectation",
     "ExpectationResult",
+    "Extra",
+    "MissingExtra",
     "Phase",
     "Problem",
     "ReceiverSpec",
@@ -84,6 +88,7 @@ __all__ = [
     "load_all",
     "load_scenario",
     "load_text",
+    "missing_extras",
     "parse_duration",
     "receiver_for_url",
     "run_scenario",
