@@ -7,6 +7,8 @@ printed as `file:line:column: path: what was expected` and no traceback.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -15,6 +17,7 @@ from rich.console import Console
 from hooksim.scenarios import (
     Consumer,
     Runner,
+    ScenarioFile,
     ScenarioInputError,
     discover,
     keyword_filter,
@@ -38,10 +41,10 @@ DEFAULT_REPORT_DIR = "hooksim-report"
 @click.option(
     "--report",
     "report_dir",
-    default=DEFAULT_REPORT_DIR,
-    show_default=True,
     metavar="DIR",
-    help="Folder for the HTML report (and results.json unless --json says otherwise).",
+    help="Folder for the HTML report (and results.json unless --json says otherwise). "
+    f"Default: ./{DEFAULT_REPORT_DIR}, or, when the current folder holds the scenario files, "
+    f"~/.cache/hooksim/{DEFAULT_REPORT_DIR} (its path is printed).",
 )
 @click.option("--junit", "junit_path", metavar="FILE", help="Also write JUnit XML here.")
 @click.option("--json", "json_path", metavar="FILE", help="Write the JSON results here.")
@@ -50,7 +53,7 @@ def run(
     paths: tuple[str, ...],
     keyword: str | None,
     seed: int | None,
-    report_dir: str,
+    report_dir: str | None,
     junit_path: str | None,
     json_path: str | None,
     fail_fast: bool,
@@ -61,9 +64,12 @@ def run(
     console = Console()
     errors = Console(stderr=True)
     try:
+        files = discover(paths)
+        if report_dir is None:
+            report_dir = str(default_report_dir(paths, files))
         if Path(report_dir).exists() and not Path(report_dir).is_dir():
             raise ScenarioInputError(f"--report {report_dir}: exists and is not a folder")
-        scenarios = load_all(discover(paths))
+        scenarios = load_all(files)
         if keyword is not None:
             selected = keyword_filter(keyword)
             scenarios = [s for s in scenarios if selected(s)]
@@ -95,3 +101,18 @@ def run(
     if html.path is not None:
         console.print(f"Report: {html.path}", markup=False, highlight=False)
     raise SystemExit(0 if finished.passed else 1)
+
+
+def default_report_dir(
+    paths: Sequence[str], files: Sequence[ScenarioFile], cwd: Path | None = None
+) -> Path:
+    """`hooksim-report/` in the current folder, unless that would put it among the scenario
+    files being run (the current folder is, or is inside, a folder given or the folder of a
+    file run): then the user's cache folder, `$XDG_CACHE_HOME/hooksim/hooksim-report`."""
+    here = (cwd or Path.cwd()).resolve()
+    folders = {Path(given).resolve() for given in paths if Path(given).is_dir()}
+    folders |= {Path(str(f.source)).resolve().parent for f in files}
+    if any(here == folder or folder in here.parents for folder in folders):
+        cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(cache) / "hooksim" / DEFAULT_REPORT_DIR
+    return Path(DEFAULT_REPORT_DIR)
