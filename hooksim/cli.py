@@ -6,6 +6,7 @@ Exit statuses: 0 success, 1 a check or expectation failed, 2 bad input (usage, f
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 from typing import Any
@@ -41,6 +42,23 @@ class _LazyGroup(click.Group):
         module_name, attribute, _ = _COMMANDS[cmd_name]
         command: click.Command = getattr(importlib.import_module(module_name), attribute)
         return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        # click suggests close option names but (for a lazy group) not command names.
+        name = args[0] if args else ""
+        if (
+            not ctx.resilient_parsing
+            and not name.startswith("-")
+            and self.get_command(ctx, name) is None
+        ):
+            close = difflib.get_close_matches(name, self.list_commands(ctx))
+            if close:
+                shown = ", ".join(repr(match) for match in close)
+                hint = f"one of: {shown}" if len(close) > 1 else shown
+                ctx.fail(f"No such command {name!r}. (Did you mean {hint}?)")
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
