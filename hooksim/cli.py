@@ -25,6 +25,16 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "check_receiver",
         "Grade a running webhook receiver over real HTTP.",
     ),
+    "sim": (
+        "hooksim._cli_sim",
+        "sim",
+        "Drive a served platform: publish, advance, deliveries, subscribe.",
+    ),
+    "fuzz": (
+        "hooksim._cli_fuzz",
+        "fuzz",
+        "Fuzz a platform's management API against the contract (schemathesis).",
+    ),
 }
 
 
