@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from hooksim.scenarios import discover, load_all, missing_extras
 
+from hooksim.cli import _COMMANDS
+
 pytestmark = pytest.mark.install
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,11 +124,17 @@ def test_a_plain_install_brings_no_extra(installed: Installed) -> None:
     assert found.stdout.strip() == ""
 
 
-@pytest.mark.parametrize("command", ["run", "serve", "check-receiver", "report"])
+@pytest.mark.parametrize("command", sorted(_COMMANDS))
 def test_every_command_starts(installed: Installed, command: str) -> None:
     shown = installed.run("hooksim", command, "--help")
     assert shown.returncode == 0, shown.stderr
     assert "Usage: hooksim" in shown.stdout
+
+
+def test_fuzz_names_the_extra_it_needs(installed: Installed) -> None:
+    done = installed.run("hooksim", "fuzz", "http://127.0.0.1:9")
+    assert done.returncode == 2
+    assert "schemathesis, which is not installed: pip install 'hooksim[fuzz]'" in done.stderr
 
 
 def test_hooksim_run_runs_the_library_and_names_the_extras_it_lacks(installed: Installed) -> None:
