@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 from _docs import CHECKED, ROOT
 
-DOCUMENTS = (*CHECKED, ROOT / "scenarios" / "README.md", ROOT / "contracts" / "clauses.yaml")
+#: What users read: the READMEs, the clauses, and the bundled scenarios (their names and
+#: descriptions are in every report).
+DOCUMENTS = (
+    *CHECKED,
+    ROOT / "scenarios" / "README.md",
+    ROOT / "contracts" / "clauses.yaml",
+    *sorted((ROOT / "scenarios" / "library").glob("*.yaml")),
+)
 #: Words of the project's own making (the random seed, `--seed`, is a word of everyone's).
 JARGON = {
     r"\bthe seed\b(?!\s+of\b)(?![\s.,;:)]*(?:gives the same|give|\d))": "the seed (the document)",
