@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hooksim.scenarios import (
     EXTRAS,
     Extra,
@@ -20,6 +21,8 @@ from hooksim.scenarios import (
     run_scenario,
 )
 from hooksim.scenarios._extras import extras_needed
+
+from hooksim.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,3 +109,18 @@ def test_the_extras_are_the_packages_and_the_simulator_names_the_same_command() 
         assert extra.name in optional["all"][0], f"hooksim[all] leaves out {extra.name}"
     source = (ROOT / "simulator" / "_credentials.py").read_text(encoding="utf-8")
     assert source.count(EXTRAS["aws"].install_command) == 2
+
+
+def test_hooksim_run_names_the_extra_a_scenario_lacks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "botocore", None)
+    monkeypatch.setitem(sys.modules, "hooksim.simulator._sigv4", None)
+    result = CliRunner().invoke(
+        main, ["run", "-k", "delivery-credentials", "--report", str(tmp_path / "report")]
+    )
+    (scenario,) = [s for s in _library() if s.file == "library/delivery-credentials.yaml"]
+    (missing,) = missing_extras(scenario)
+    assert result.exit_code == 1
+    assert f"{missing.describe()}\n" in result.stderr
+    assert "pip install 'hooksim[aws]'" in missing.describe()
