@@ -3,12 +3,13 @@ setuptools warning, ships every data file, and installed WITHOUT extras into a f
 (`pip install hooksim`) its commands work and `hooksim run` runs the bundled library; a
 scenario that needs an extra names the extra and the command that installs it.
 
-One module-scoped build and install (about 15 s); pip resolves the runtime dependencies from
-the configured package index, like any user's `pip install`.
+One build and install for the whole run (about 15 s); pip resolves the runtime dependencies
+from the configured package index, like any user's `pip install`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -65,9 +66,7 @@ def _copy_sources(into: Path) -> None:
             shutil.copy2(source, into / name)
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    base = tmp_path_factory.mktemp("packaging")
+def _build_and_install(base: Path) -> Installed:
     _copy_sources(base / "src")
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(base / "dist"),
@@ -84,8 +83,28 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert pip.returncode == 0, (pip.stdout + pip.stderr)[-4000:]
+    (base / "build-output.txt").write_text(output, encoding="utf-8")
     (base / "work").mkdir()
     return Installed(wheel, output, venv, base / "work")
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Installed:
+    """One build and install for the whole run: under pytest-xdist the workers share it (the
+    first one builds it while the others wait on a lock)."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent
+    base = root / "packaging"
+    with open(root / "packaging.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (base / "work").is_dir():
+            shutil.rmtree(base, ignore_errors=True)
+            base.mkdir()
+            return _build_and_install(base)
+    (wheel,) = (base / "dist").glob("hooksim-*.whl")
+    output = (base / "build-output.txt").read_text(encoding="utf-8")
+    return Installed(wheel, output, base / "venv", base / "work")
 
 
 def test_the_wheel_builds_without_setuptools_warnings(installed: Installed) -> None:
