@@ -19,12 +19,16 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/hooksim serve
 
-# node runs the seed's node.js verification over the signing vectors (tests/contracts): Debian's
-# nodejs package, installed when missing; without it those tests fail, they never skip.
+# node runs the documentation's node.js verification over the signing vectors (tests/contracts,
+# tests/docs), and curl and jq run the README's curl lines (tests/docs): Debian's nodejs, curl
+# and jq packages, installed when missing; without them those tests fail, they never skip.
 test: $(STAMP)
 	@command -v node >/dev/null 2>&1 || command -v nodejs >/dev/null 2>&1 || \
 		{ SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 		  $$SUDO apt-get update && $$SUDO apt-get install -y nodejs; }
+	@command -v curl >/dev/null 2>&1 && command -v jq >/dev/null 2>&1 || \
+		{ SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		  $$SUDO apt-get update && $$SUDO apt-get install -y curl jq; }
 	$(BIN)/ruff check hooksim simulator contracts scenarios reports tests bench mutants
 	$(BIN)/mypy hooksim simulator contracts scenarios reports mutants
 	$(BIN)/python -m pytest -n 2

@@ -18,8 +18,9 @@ import yaml
 
 __all__ = ["CLAUSES", "SOURCES", "Clause", "load_clauses"]
 
-#: Where a clause comes from: the seed text, the gathered facts, or hooksim's own decision.
-SOURCES = ("seed", "atomic-facts", "hooksim")
+#: Where a clause comes from: the Atomic Webhooks API documentation, Atomic's other public
+#: documentation and client libraries, or hooksim's own decision where both are silent.
+SOURCES = ("webhooks-docs", "atomic-docs", "hooksim")
 _ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
 
 

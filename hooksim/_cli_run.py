@@ -9,6 +9,8 @@ an invalid scenario, a bad -k, a target that cannot be driven), with the problem
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,6 +22,7 @@ from hooksim.scenarios import (
     Consumer,
     Runner,
     Scenario,
+    ScenarioFile,
     ScenarioInputError,
     Session,
     TargetError,
@@ -46,10 +49,10 @@ DEFAULT_REPORT_DIR = "hooksim-report"
 @click.option(
     "--report",
     "report_dir",
-    default=DEFAULT_REPORT_DIR,
-    show_default=True,
     metavar="DIR",
-    help="Folder for the HTML report (and results.json unless --json says otherwise).",
+    help="Folder for the HTML report (and results.json unless --json says otherwise). "
+    f"Default: ./{DEFAULT_REPORT_DIR}, or, when the current folder holds the scenario files, "
+    f"~/.cache/hooksim/{DEFAULT_REPORT_DIR} (its path is printed).",
 )
 @click.option("--junit", "junit_path", metavar="FILE", help="Also write JUnit XML here.")
 @click.option("--json", "json_path", metavar="FILE", help="Write the JSON results here.")
@@ -101,7 +104,7 @@ def run(
     paths: tuple[str, ...],
     keyword: str | None,
     seed: int | None,
-    report_dir: str,
+    report_dir: str | None,
     junit_path: str | None,
     json_path: str | None,
     fail_fast: bool,
@@ -119,9 +122,12 @@ def run(
     console = Console()
     errors = Console(stderr=True)
     try:
+        files = discover(paths)
+        if report_dir is None:
+            report_dir = str(default_report_dir(paths, files))
         if Path(report_dir).exists() and not Path(report_dir).is_dir():
             raise ScenarioInputError(f"--report {report_dir}: exists and is not a folder")
-        scenarios = load_all(discover(paths))
+        scenarios = load_all(files)
         if keyword is not None:
             selected = keyword_filter(keyword)
             scenarios = [s for s in scenarios if selected(s)]
@@ -232,3 +238,18 @@ def _session(
         )
     except TargetError as exc:
         raise ScenarioInputError(exc.message) from None
+
+
+def default_report_dir(
+    paths: Sequence[str], files: Sequence[ScenarioFile], cwd: Path | None = None
+) -> Path:
+    """`hooksim-report/` in the current folder, unless that would put it among the scenario
+    files being run (the current folder is, or is inside, a folder given or the folder of a
+    file run): then the user's cache folder, `$XDG_CACHE_HOME/hooksim/hooksim-report`."""
+    here = (cwd or Path.cwd()).resolve()
+    folders = {Path(given).resolve() for given in paths if Path(given).is_dir()}
+    folders |= {Path(str(f.source)).resolve().parent for f in files}
+    if any(here == folder or folder in here.parents for folder in folders):
+        cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(cache) / "hooksim" / DEFAULT_REPORT_DIR
+    return Path(DEFAULT_REPORT_DIR)

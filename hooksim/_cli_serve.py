@@ -7,6 +7,7 @@ Exit statuses: 0 after a clean stop (Ctrl-C or SIGTERM), 2 when it cannot start 
 from __future__ import annotations
 
 import logging
+import shlex
 import signal
 import sys
 import threading
@@ -14,6 +15,7 @@ from types import FrameType
 
 import click
 
+from hooksim._remote import CLIENT_ID_ENV, CLIENT_SECRET_ENV, ENVIRONMENT_ENV, URL_ENV
 from hooksim.simulator import (
     DEFAULT_PER_ENDPOINT,
     DEFAULT_WORKERS,
@@ -49,15 +51,19 @@ class _CannotServe(click.ClickException):
 )
 @click.option(
     "--environment",
+    envvar=ENVIRONMENT_ENV,
     default="dev",
     show_default=True,
-    help="Environment id; created if absent (with --db: if the file does not have it yet).",
+    help="Environment id (or $HOOKSIM_ENVIRONMENT); created if absent (with --db: if the file "
+    "does not have it yet).",
 )
 @click.option(
     "--client-id",
-    help="Workbench client id: created if absent, left as it is if present. Default: a "
-    "generated client, or with --db on a file whose environment has one, its first "
-    "workbench client again (its id is printed, its secret is not).",
+    envvar=CLIENT_ID_ENV,
+    help="Workbench client id (or $HOOKSIM_CLIENT_ID, so that the export line it prints "
+    "starts it again with the same client): created if absent, left as it is if present. "
+    "Default: a generated client, or with --db on a file whose environment has one, its "
+    "first workbench client again (its id is printed, its secret is not).",
 )
 @click.option(
     "--client-secret",
@@ -194,6 +200,8 @@ def serve(
             raise _CannotServe(exc.message) from None
         for line in served.banner():
             click.echo(line)
+        for line in _exports(served):
+            click.echo(line)
         served.log_attempts(sys.stdout)
         served.start()
         try:
@@ -205,6 +213,22 @@ def serve(
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     click.echo("hooksim platform stopped")
+
+
+def _exports(served: ServedPlatform) -> list[str]:
+    """The shell lines that point `hooksim sim`, `hooksim fuzz` and curl at this platform."""
+    values = {
+        URL_ENV: served.base_url,
+        ENVIRONMENT_ENV: served.environment_id,
+        CLIENT_ID_ENV: served.client.client_id,
+    }
+    if served.secret_generated:
+        values[CLIENT_SECRET_ENV] = served.client.secret
+    exports = " ".join(f"{name}={shlex.quote(value)}" for name, value in values.items())
+    lines = ["  to drive it from a shell (hooksim sim, curl), copy:", f"    export {exports}"]
+    if not served.secret_generated:
+        lines.append(f"  and set {CLIENT_SECRET_ENV} to the client's secret (it is not shown)")
+    return lines
 
 
 def _configure_logging(access_log: bool) -> None:

@@ -6,6 +6,7 @@ Exit statuses: 0 success, 1 a check or expectation failed, 2 bad input (usage, f
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 from typing import Any
@@ -23,6 +24,16 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "hooksim._cli_check",
         "check_receiver",
         "Grade a running webhook receiver over real HTTP.",
+    ),
+    "sim": (
+        "hooksim._cli_sim",
+        "sim",
+        "Drive a served platform: publish, advance, deliveries, subscribe.",
+    ),
+    "fuzz": (
+        "hooksim._cli_fuzz",
+        "fuzz",
+        "Fuzz a platform's management API against the contract (schemathesis).",
     ),
 }
 
@@ -42,6 +53,23 @@ class _LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module_name), attribute)
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        # click suggests close option names but (for a lazy group) not command names.
+        name = args[0] if args else ""
+        if (
+            not ctx.resilient_parsing
+            and not name.startswith("-")
+            and self.get_command(ctx, name) is None
+        ):
+            close = difflib.get_close_matches(name, self.list_commands(ctx))
+            if close:
+                shown = ", ".join(repr(match) for match in close)
+                hint = f"one of: {shown}" if len(close) > 1 else shown
+                ctx.fail(f"No such command {name!r}. (Did you mean {hint}?)")
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
         if rows:
@@ -53,4 +81,3 @@ class _LazyGroup(click.Group):
 @click.version_option(package_name="hooksim")
 def main(**_: Any) -> None:
     """hooksim: contract testing and deterministic simulation of the Atomic Webhooks API."""
-

@@ -12,7 +12,8 @@ accepts, `Settings` that construct, fault schedules that a scenario receiver can
     def test_my_receiver_accepts_completions(data):
         assert handle(data) == "ok"
 
-Every keyword argument that narrows a strategy takes a value or a strategy.
+Every keyword argument that narrows a strategy takes a value or a strategy. Hypothesis is
+the optional extra `hooksim[hypothesis]`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ import string
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ImportError as exc:  # an install without the extra
+    raise ImportError(
+        "hooksim.strategies needs Hypothesis: pip install 'hooksim[hypothesis]'", name=exc.name
+    ) from exc
 
 from hooksim._faults import FAILURES, Fault, FaultSchedule
 from hooksim.contracts import DEFAULT_SIGNATURE_HEADER, reserved_headers

@@ -19,6 +19,7 @@ from ._effects import (
     validate_url,
 )
 from ._errors import NotApplicable, Problem, ScenarioError, ScenarioInputError, StepFailed
+from ._extras import EXTRAS, Extra, MissingExtra, missing_extras
 from ._inprocess import InProcessSession
 from ._judge import (
     DeliveryJudge,
@@ -55,6 +56,7 @@ from ._validation import did_you_mean, schema
 __all__ = [
     "DEFAULT_SEED",
     "EFFECTS_PROBE_CAP",
+    "EXTRAS",
     "LIBRARY_PREFIX",
     "RECEIVER_BASE_URL",
     "TIME_TOLERANCE",
@@ -68,6 +70,8 @@ __all__ = [
     "ExpectationResult",
     "InProcessSession",
     "NotApplicable",
+    "Extra",
+    "MissingExtra",
     "Phase",
     "Problem",
     "RealReceiver",
@@ -112,6 +116,7 @@ __all__ = [
     "load_all",
     "load_scenario",
     "load_text",
+    "missing_extras",
     "parse_duration",
     "parse_effects",
     "receiver_for_url",

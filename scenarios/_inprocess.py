@@ -26,8 +26,10 @@ from hooksim.simulator import (
 )
 
 from ._backend import BackendHooks, SubscriptionState, WSGIApp
+from ._extras import MissingExtra
 from ._gateway import ApiGateway, InProcessGateway
 from ._loader import RECEIVER_BASE_URL
+from ._requirements import Needs
 from ._results import ExpectationResult, TargetInfo
 
 __all__ = ["ENVIRONMENT_ID", "InProcessBackend", "InProcessSession"]
@@ -165,8 +167,13 @@ class InProcessSession:
             start=start if start is not None else self.start,
         )
 
-    def requirements_missing(self, needs: Any) -> str | None:
-        return None  # hooksim's own platform offers every feature of the control contract
+    def requirements_missing(self, needs: Needs) -> str | None:
+        """hooksim's own platform offers every feature of the control contract; what it may
+        lack is an optional extra of this installation (botocore for AWS SigV4)."""
+        for extra, reason, span in needs.extras:
+            if not extra.installed():
+                return MissingExtra(extra.name, extra.install_command, reason, span).describe()
+        return None
 
     def close(self) -> None:
         pass

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 from hooksim.contracts import load_openapi
 
+from ._extras import Extra, extras_needed
 from ._model import Scenario
+from ._results import SourceSpan
 
 __all__ = ["Needs", "needs_of", "operation_of"]
 
@@ -41,10 +43,12 @@ class Needs:
     operations: dict[str, str] = field(default_factory=dict)  # operationId -> why
     features: dict[str, str] = field(default_factory=dict)  # feature -> why
     settings: dict[str, str] = field(default_factory=dict)  # setting name -> why
+    #: Optional extras of the hooksim package its own platform needs for it (in process).
+    extras: list[tuple[Extra, str, SourceSpan]] = field(default_factory=list)
 
 
 def needs_of(scenario: Scenario) -> Needs:
-    needs = Needs()
+    needs = Needs(extras=extras_needed(scenario))
     if scenario.subscriptions:
         needs.operations["createWebhook"] = "it declares subscriptions"
     for name in scenario.settings:

@@ -1,6 +1,7 @@
 """Batched analytics: hourly files of an environment's analytics events, behind pre-signed URLs.
 
-Decisions where the public text is silent (documented in the OpenAPI description too):
+The contract's clauses ANALYTICS-BATCHED, ANALYTICS-HOUR-KEYS and ANALYTICS-ENDED-HOURS; the
+decisions where the public text is silent (documented in the OpenAPI description too):
 - `from` is rounded down and `to` up to whole UTC hours; the rounded range may span at most
   720 hours (30 days).
 - A key is the UTC hour that *ended*: key `H` holds the events published in `[H - 1h, H)`.
@@ -44,12 +45,13 @@ __all__ = [
     "render_file",
 ]
 
-HOUR = 3600
-MAX_HOURS = 30 * 24
-URL_LIFETIME = 15 * 60.0
-FILE_EVENTS = 10_000
-#: format -> (media type, file extension)
+HOUR = 3600  # keys are whole UTC hours (ANALYTICS-HOUR-KEYS)
+MAX_HOURS = 30 * 24  # a range spans at most 30 days (ANALYTICS-BATCHED)
+URL_LIFETIME = 15 * 60.0  # file URLs expire after 15 minutes of platform time (ANALYTICS-BATCHED)
+FILE_EVENTS = 10_000  # events per file at most (ANALYTICS-HOUR-KEYS)
+#: format -> (media type, file extension) (ANALYTICS-BATCHED)
 FORMATS = {"ndjson": ("application/x-ndjson", "ndjson"), "csv": ("text/csv", "csv")}
+#: The CSV file's columns, the event's JSON last (ANALYTICS-HOUR-KEYS).
 CSV_COLUMNS = (
     "id",
     "analyticsEvent",
@@ -95,13 +97,14 @@ def parse_instant(text: str, field: str) -> float:
 
 
 def hour_window(from_text: str, to_text: str) -> tuple[int, int]:
-    """The requested range as whole hours `[first, last)` (hour numbers since the epoch)."""
+    """The requested range as whole hours `[first, last)` (hour numbers since the epoch):
+    `from` rounded down, `to` up, at most 30 days (ANALYTICS-BATCHED)."""
     start = parse_instant(from_text, "from")
     end = parse_instant(to_text, "to")
-    if end < start:
+    if end < start:  # a 400 naming `to` (ANALYTICS-BATCHED, API-ERRORS)
         raise InvalidInput(f"to ({to_text}) is before from ({from_text})", "to")
     first, last = math.floor(start / HOUR), math.ceil(end / HOUR)
-    if last - first > MAX_HOURS:
+    if last - first > MAX_HOURS:  # ANALYTICS-BATCHED
         raise InvalidInput(
             f"the range from {from_text} to {to_text}, rounded out to whole hours, spans "
             f"{last - first} hours; at most {MAX_HOURS} (30 days) are allowed",
@@ -111,7 +114,8 @@ def hour_window(from_text: str, to_text: str) -> tuple[int, int]:
 
 
 def ended_hours(first: int, last: int, now: float) -> range:
-    """Hour keys (hour number of the hour's *end*) in `[first, last)` that have ended."""
+    """Hour keys (hour number of the hour's *end*: ANALYTICS-HOUR-KEYS) in `[first, last)`
+    that have ended by platform time (ANALYTICS-ENDED-HOURS)."""
     first = max(first, _FIRST_HOUR)
     return range(first + 1, min(last, math.floor(now / HOUR)) + 1)
 
@@ -159,12 +163,13 @@ class FileSigner:
         """The file a token names, or Forbidden when it was altered, forged or has expired."""
         forged = Forbidden("this file URL is not valid: it was altered or not issued here")
         payload, _, mac = token.partition(".")
+        # Pre-signed: an altered or forged URL opens nothing (ANALYTICS-BATCHED).
         if not payload or not mac or not payload.isascii() or not mac.isascii():
             raise forged
-        if not hmac.compare_digest(self._mac(payload.encode()), mac):
+        if not hmac.compare_digest(self._mac(payload.encode()), mac):  # ANALYTICS-BATCHED
             raise forged
         env, end_hour, part, fmt, expires_at = json.loads(base64.urlsafe_b64decode(_pad(payload)))
-        if now >= expires_at:
+        if now >= expires_at:  # 15 minutes of platform time (ANALYTICS-BATCHED)
             raise Forbidden(
                 "this file URL has expired (they live 15 minutes of platform time); "
                 "ask GET /v1/{environmentId}/analytics/batched for fresh ones"
@@ -181,6 +186,7 @@ def _pad(text: str) -> bytes:
 
 
 def file_parts(event_count: int) -> int:
+    """How many files an hour's events fill (ANALYTICS-HOUR-KEYS)."""
     return math.ceil(event_count / FILE_EVENTS)
 
 

@@ -52,7 +52,7 @@ SUBSCRIPTION_DISABLED = "subscription-disabled"
 SUBSCRIPTION_DELETED = "subscription-deleted"
 
 # Float slack when comparing a retry time to the window's end, so that a retry exactly at the
-# window's edge (inclusive) is not lost to rounding.
+# window's edge (inclusive: RETRY-WINDOW) is not lost to rounding.
 _EPSILON = 1e-6
 
 Unit = Delivery | Batch
@@ -97,7 +97,8 @@ class Verdict(NamedTuple):
     duplicate: bool = False
 
 
-# The verdicts of a success, built once: most attempts end with one of them.
+# The verdicts of a success, built once: most attempts end with one of them. A success sets
+# the counter back to 0 (DISABLE-RESET), and may be sent once more (DUPLICATE-INJECTION).
 _DELIVERED = Verdict(0, DeliveryState.DELIVERED)
 _DELIVERED_TWICE = Verdict(0, DeliveryState.DELIVERED, duplicate=True)
 _RESET = Verdict(0)
@@ -108,9 +109,9 @@ def why_not_attempted(subscription: Subscription | None) -> str | None:
     """Why a due attempt is not made (the unit then ends undelivered), or None to make it.
     Nothing is sent to a disabled or deleted subscription (DISABLE-STOPS-DELIVERY,
     DISABLED-NOT-ATTEMPTED)."""
-    if subscription is None:
+    if subscription is None:  # API-DELETE
         return SUBSCRIPTION_DELETED
-    if not subscription.active:
+    if not subscription.active:  # DISABLED-NOT-ATTEMPTED
         return SUBSCRIPTION_DISABLED
     return None
 
@@ -124,20 +125,22 @@ def failures_after_enable(subscription: Subscription) -> int:
 # an answer -----------------------------------------------------------------------------------
 def classify_status(status: int) -> Outcome:
     """Only a 2xx delivers; a 3xx is never followed and fails (DELIVERY-SUCCESS-2XX)."""
-    if 200 <= status < 300:
+    if 200 <= status < 300:  # DELIVERY-SUCCESS-2XX
         return Outcome.SUCCESS
-    if 300 <= status < 400:
+    if 300 <= status < 400:  # DELIVERY-SUCCESS-2XX: never followed
         return Outcome.REDIRECT
     return Outcome.HTTP_ERROR
 
 
 def redirect_error(status: int, headers: Mapping[str, str]) -> str:
-    """Why a 3xx failed the attempt, the same for every transport: where it pointed (scheme,
-    host and path only: a query may carry a token)."""
+    """Why a 3xx failed the attempt (DELIVERY-SUCCESS-2XX), the same for every transport, as
+    the log says it (LOG-ATTEMPTS): where it pointed (scheme, host and path only: a query may
+    carry a token, LOG-REDACT)."""
     location = headers.get("location")
-    if not location:
+    if not location:  # LOG-ATTEMPTS
         return f"{status} redirect not followed"
     parts = urlsplit(location)
+    # LOG-REDACT: never the query.
     shown = f"{parts.scheme}://{parts.hostname}{parts.path}" if parts.hostname else parts.path
     return f"{status} redirect not followed (Location: {shown})"
 
@@ -147,7 +150,7 @@ def judge(result: TransportResult, settings: Settings, scheduled_at: float) -> A
     that took exactly the timeout (DELIVERY-TIMEOUT), and a Retry-After that came after it
     was never heard (RETRY-AFTER)."""
     timeout = settings.timeout
-    if result.latency > timeout:
+    if result.latency > timeout:  # DELIVERY-TIMEOUT
         return Answer(
             Outcome.TIMEOUT, None, timeout, f"no answer within {timeout:g} s", scheduled_at, None
         )
@@ -161,7 +164,7 @@ def judge(result: TransportResult, settings: Settings, scheduled_at: float) -> A
             result.latency,
             result.error,
             scheduled_at,
-            retry_after_delay(result, settings, scheduled_at)
+            retry_after_delay(result, settings, scheduled_at)  # RETRY-AFTER
             if result.status_code in settings.retry_after_statuses
             else None,
         ),
@@ -175,21 +178,22 @@ def retry_after_delay(
     wait, or None (RETRY-AFTER). Only on `settings.retry_after_statuses`; delta-seconds or an
     HTTP-date (RFC 9110), a date read on the platform's own clock (virtual in a simulation).
     A past, unreadable or infinite value leaves the backoff."""
-    if result.status_code not in settings.retry_after_statuses:
+    if result.status_code not in settings.retry_after_statuses:  # RETRY-AFTER
         return None
     value = result.headers.get("retry-after")
-    if value is None:
+    if value is None:  # RETRY-AFTER: the backoff delay stands
         return None
     try:
-        seconds = float(value)
-    except ValueError:
+        seconds = float(value)  # RETRY-AFTER: delta-seconds
+    except ValueError:  # RETRY-AFTER: or an HTTP-date
         try:
             moment = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
-            return None  # unreadable: the backoff delay stands
-        if moment.tzinfo is None:  # an HTTP-date is always GMT
+            return None  # unreadable: the backoff delay stands (RETRY-AFTER)
+        if moment.tzinfo is None:  # an HTTP-date is always GMT (RETRY-AFTER)
             moment = moment.replace(tzinfo=UTC)
         seconds = moment.timestamp() - scheduled_at
+    # RETRY-AFTER: a past, negative or infinite value leaves the backoff.
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
@@ -214,20 +218,21 @@ def next_retry_at(
     """
     retry_number = attempts_made
     for cap in (settings.max_retries, subscription_max_retries):
-        if cap is not None and retry_number > cap:
+        if cap is not None and retry_number > cap:  # RETRY-MAX-RETRIES: the stricter wins
             return None
-    # The exponent is capped so that a long schedule (max_delay with many retries) cannot
-    # overflow a float: 2**1000 seconds is beyond any window or cap anyway.
+    # RETRY-SCHEDULE. The exponent is capped so that a long schedule (max_delay with many
+    # retries) cannot overflow a float: 2**1000 seconds is beyond any window or cap anyway.
     delay = settings.retry_base * 2.0 ** min(retry_number - 1, 1000)
-    if settings.max_delay is not None:
+    if settings.max_delay is not None:  # RETRY-MAX-DELAY
         delay = min(delay, settings.max_delay)
-    if settings.jitter and rng is not None:
+    if settings.jitter and rng is not None:  # RETRY-JITTER
         delay *= 1.0 + rng.uniform(-settings.jitter, settings.jitter)
-    if retry_after is not None and retry_after > delay:
+    if retry_after is not None and retry_after > delay:  # RETRY-AFTER: only ever longer
         delay = retry_after
     when = previous_scheduled_at + delay
-    if not math.isfinite(when):
+    if not math.isfinite(when):  # beyond any time: beyond the window too (RETRY-WINDOW)
         return None
+    # RETRY-WINDOW: within the window of the first attempt, its edge included.
     if (
         settings.retry_window is not None
         and when - first_attempt_at > settings.retry_window + _EPSILON
@@ -238,17 +243,18 @@ def next_retry_at(
 
 def default_schedule(settings: Settings | None = None, limit: int = 10_000) -> list[float]:
     """Offsets (seconds from the first attempt) of every attempt to a receiver that always
-    fails, ignoring auto-disable: the schedule the contract promises."""
-    settings = settings or Settings()
+    fails, ignoring auto-disable: the schedule the contract promises (RETRY-SCHEDULE,
+    RETRY-WINDOW)."""
+    settings = settings or Settings()  # the defaults of the contract's table (SETTINGS)
     offsets = [0.0]
-    while len(offsets) < limit:
+    while len(offsets) < limit:  # RETRY-SCHEDULE, retry after retry
         when = next_retry_at(
             settings,
             attempts_made=len(offsets),
             first_attempt_at=0.0,
             previous_scheduled_at=offsets[-1],
         )
-        if when is None:
+        if when is None:  # RETRY-WINDOW: no retry beyond it
             break
         offsets.append(when)
     return offsets
@@ -258,6 +264,7 @@ def default_schedule(settings: Settings | None = None, limit: int = 10_000) -> l
 def disables(subscription: Subscription, failures: int, settings: Settings) -> bool:
     """Whether `failures` consecutive failed attempts disable the subscription: the 23rd
     does, the 22nd never (DISABLE-THRESHOLD), unless it opted out (DISABLE-OPT-OUT)."""
+    # DISABLE-OPT-OUT, DISABLE-THRESHOLD
     return subscription.disable_after_failures and failures >= settings.disable_threshold
 
 
@@ -274,18 +281,21 @@ def after_attempt(
     made so far), judged at `now`. `subscription` is None when it was deleted while the
     attempt was in flight; `cancelled`, when it was disabled meanwhile (that attempt was the
     last: a failure is not retried even if it was re-enabled since). `rng` draws jitter and
-    duplicates (seeded: the same run twice gives the same verdicts)."""
+    duplicates (seeded: the same run twice gives the same verdicts, DETERMINISM). The clauses
+    are the counter (DISABLE-THRESHOLD, DISABLE-RESET), the unit's end (DELIVERY-UNDELIVERED)
+    or its retry (RETRY-SCHEDULE), and auto-disable."""
     succeeded = answer.outcome is Outcome.SUCCESS
-    if subscription is None:
-        # Its answer still decides how the unit ends, and nothing more is sent.
-        if succeeded:
+    if subscription is None:  # deleted while the attempt was in flight (API-DELETE):
+        # its answer still decides how the unit ends, and nothing more is sent.
+        if succeeded:  # API-DELETE
             return Verdict(None, DeliveryState.DELIVERED)
         return Verdict(None, DeliveryState.UNDELIVERED, SUBSCRIPTION_DELETED)
+    # BATCHING: a batch is pending while any of its events is.
     if isinstance(unit, Delivery):
         pending = unit.state is DeliveryState.PENDING
     else:
         pending = bool(unit.pending())
-    if succeeded:
+    if succeeded:  # DISABLE-RESET, DUPLICATE-INJECTION
         # DISABLE-RESET: any success sets the counter back to 0.
         if not pending:
             return _RESET
@@ -299,14 +309,14 @@ def after_attempt(
             return _DELIVERED_TWICE
         return _DELIVERED
     failures = subscription.consecutive_failures + 1
-    if not pending:
+    if not pending:  # DISABLE-THRESHOLD: every real attempt counts, even of an ended unit
         return Verdict(failures)
-    if not subscription.active:
+    if not subscription.active:  # DISABLE-STOPS-DELIVERY: no retry to a disabled one
         return Verdict(failures, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
-    if disables(subscription, failures, settings):
+    if disables(subscription, failures, settings):  # DISABLE-THRESHOLD
         # The unit ends, then the subscription is disabled.
         return Verdict(failures, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED, disable=True)
-    if cancelled:  # disabled while this attempt was in flight: it was the last one
+    if cancelled:  # disabled while this attempt was in flight: the last (DISABLE-STOPS-DELIVERY)
         return Verdict(failures, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
     first_attempt_at = unit.first_attempt_at
     assert first_attempt_at is not None  # set when its first attempt was made
@@ -319,7 +329,7 @@ def after_attempt(
         retry_after=answer.retry_after,
         rng=rng,
     )
-    if when is None:
+    if when is None:  # DELIVERY-UNDELIVERED at its final failed attempt
         return Verdict(failures, DeliveryState.UNDELIVERED, RETRIES_EXHAUSTED)
     # A retry whose time passed while the answer was awaited runs at once; the schedule
     # still counts from its scheduled start.

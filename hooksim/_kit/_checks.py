@@ -24,6 +24,16 @@ LARGE_VALUES_BYTES = 256 * 1024
 BATCH_TYPES = ("card-published", "card-completed", "card-dismissed")
 
 
+def refuses_every_signed_body(s: Session) -> str:
+    """Why a receiver refuses every correctly signed body, most of the time."""
+    return (
+        "every correctly signed body is refused, which is what a receiver does when it "
+        "verifies a re-serialised copy of the JSON (json.dumps(request.json), "
+        "JSON.stringify(req.body)) instead of the raw request bytes; otherwise check that it "
+        f"verifies with this secret and reads {s.signature_header} as 64 lowercase hex digits"
+    )
+
+
 def _each(exchanges: Sequence[Exchange], want: str) -> list[Exchange]:
     return [exchange for exchange in exchanges if exchange.status_class() != want]
 
@@ -65,7 +75,9 @@ def accepts_valid_signature(s: Session) -> Verdict:
     assert s.probe is not None
     verdict = _expect_2xx([s.probe], "a correctly signed delivery got a 2xx")
     if s.probe.status == 404:
-        verdict.reason += " (is the URL's path the receiver's?)"
+        verdict.reason += f" ({s.sender.not_found_hint})"
+    elif s.probe.status in (401, 403):
+        verdict.reason += f" ({refuses_every_signed_body(s)})"
     return verdict
 
 
@@ -155,13 +167,18 @@ def verifies_raw_bytes(s: Session) -> Verdict:
         [s.send(delivery)], "an unusually written, correctly signed body got a 2xx"
     )
     if verdict.status == "fail":
-        control = s.probe is not None and s.probe.status_class() == "2xx"
-        verdict.reason += (
-            " although the compact body was accepted: the receiver verifies a re-serialised "
-            "copy, not the raw bytes"
-            if control
-            else " (the compact body was refused too: see accepts-valid-signature)"
-        )
+        probe = s.probe.status_class() if s.probe is not None else "error"
+        if probe == "2xx":
+            verdict.reason += (
+                " although the compact body was accepted: the receiver verifies a re-serialised "
+                "copy, not the raw bytes"
+            )
+        elif probe == "4xx" and s.probe is not None and s.probe.status != 404:
+            verdict.reason += f"; the compact body was refused too: {refuses_every_signed_body(s)}"
+        else:
+            verdict.reason += (
+                " (the compact body was not accepted either: see accepts-valid-signature)"
+            )
     return verdict
 
 

@@ -95,6 +95,8 @@ class Exchange:
 class Sender(Protocol):
     #: What the report calls the receiver: its URL, or the WSGI app.
     description: str
+    #: What to check when the receiver answers 404 to correctly signed deliveries.
+    not_found_hint: str
     url: str
     timeout: float
 
@@ -112,6 +114,10 @@ class HttpSender:
 
         self.url = url
         self.description = url
+        self.not_found_hint = (
+            f"is {urlsplit(url).path or '/'} the path the receiver serves? Give check-receiver "
+            "the receiver's full URL, path included (http://127.0.0.1:5000/hooks/atomic)"
+        )
         self.timeout = timeout
         self.host = urlsplit(url).hostname or ""
         self._pool: urllib3.PoolManager = urllib3.PoolManager(num_pools=2, maxsize=4)
@@ -192,6 +198,11 @@ class WsgiSender:
         self.url = "http://localhost" + path
         name = getattr(app, "__qualname__", None) or type(app).__qualname__
         self.description = f"WSGI app {getattr(app, '__module__', '?')}.{name} at {path}"
+        self.not_found_hint = (
+            f"the app was called at path {path!r}, which it does not serve: pass the path of "
+            "its webhook route, path='/hooks/atomic' (hooksim_check_receiver(app, secret=..., "
+            "path=...) in pytest, hooksim.check_receiver(app, secret=..., path=...))"
+        )
         self.timeout = timeout
         self._transport = InProcessTransport()
         self._transport.mount("http://localhost/", app)

@@ -260,4 +260,21 @@ def grade(session: Session, checks: Sequence[CheckSpec]) -> KitResult:
         session.timeout,
         tuple(results),
         latency,
+        _hints(session, results),
+    )
+
+
+def _hints(session: Session, results: Sequence[CheckResult]) -> tuple[str, ...]:
+    """One cause behind many failures, said once: every failed check got only 404s."""
+    failed = [result for result in results if result.status == "fail"]
+    not_found = [
+        result
+        for result in failed
+        if result.offending() and all(ex.status == 404 for ex in result.offending())
+    ]
+    if not not_found:
+        return ()
+    return (
+        f"{len(not_found)} of {len(results)} checks failed with 404 Not Found: "
+        f"{session.sender.not_found_hint}",
     )

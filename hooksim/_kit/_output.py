@@ -41,6 +41,8 @@ def print_result(result: KitResult, file: IO[str] | None = None) -> None:
             Text(reason, style="dim" if check.status == "skip" else ""),
         )
     console.print(table)
+    for hint in result.hints:
+        console.print(Text("hint: ", style="bold yellow") + Text(hint), soft_wrap=True)
     latency = result.latency
     console.print(
         f"latency over {latency.count} answers: p50 {_ms(latency.p50)}, "

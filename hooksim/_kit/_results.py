@@ -165,6 +165,8 @@ class KitResult:
     timeout: float
     checks: tuple[CheckResult, ...]
     latency: Latency
+    #: What most likely went wrong, when the failures share one cause (a 404 everywhere...).
+    hints: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -208,6 +210,7 @@ class KitResult:
             "receiver": {"url": self.receiver, "method": self.method},
             "timeout_s": self.timeout,
             "latency": self.latency.to_dict(),
+            "hints": list(self.hints),
         }
 
     def explain(self) -> str:
@@ -216,7 +219,8 @@ class KitResult:
             f"receiver {self.receiver} ({self.method}): {summary['failed']} of "
             f"{summary['total']} checks failed"
         )
-        return "\n".join([head, *(check.explain() for check in self.failed)])
+        hints = [f"hint: {hint}" for hint in self.hints]
+        return "\n".join([head, *hints, *(check.explain() for check in self.failed)])
 
     def assert_passed(self) -> None:
         """Raise AssertionError listing each failed check and its evidence."""

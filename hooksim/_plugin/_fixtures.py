@@ -193,15 +193,18 @@ def hooksim_check_receiver() -> Callable[..., KitResult]:
     `hooksim_check_receiver(app_or_url, secret=..., count_effects=None, **options)` returns a
     `KitResult`; `.assert_passed()` fails with every failed check and its evidence. Give
     `count_effects` (a callable returning `{data.id: times acted}`) to check idempotent
-    effects too (or `effects_url`, a receiver's effects probe over HTTP). Options are
-    `hooksim.check_receiver`'s (`method`, `headers`, `timeout`, `path`, `signature_header`,
-    `effects_url`).
+    effects too (or `effects_url`, a receiver's effects probe over HTTP). A WSGI app is called
+    at `path` (default `/`): give the route it serves its webhook at, or every check gets a
+    404 (the failure then names `path=`). Other options are `hooksim.check_receiver`'s
+    (`method`, `headers`, `timeout`, `signature_header`, `effects_url`).
 
     Example::
 
         def test_conformance(hooksim_check_receiver):
             app = create_app(secret="s3cret")
-            result = hooksim_check_receiver(app, secret="s3cret", count_effects=app.counts)
+            result = hooksim_check_receiver(
+                app, secret="s3cret", path="/hooks/atomic", count_effects=app.counts
+            )
             result.assert_passed()
     """
     from hooksim._kit import check_receiver

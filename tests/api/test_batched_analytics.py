@@ -13,6 +13,8 @@ from hooksim.simulator import Platform
 from .conftest import ENV, OTHER_ENV, Api, error_of
 
 pytestmark = pytest.mark.clause("ANALYTICS-BATCHED")
+HOUR_KEYS = pytest.mark.clause("ANALYTICS-HOUR-KEYS")
+ENDED_HOURS = pytest.mark.clause("ANALYTICS-ENDED-HOURS")
 
 # The virtual clock starts at 2026-01-01T00:00:00Z.
 BATCHED = f"/v1/{ENV}/analytics/batched"
@@ -41,6 +43,8 @@ def _publish_at(platform: Platform, offsets: list[float], event_type: str = "car
     return ids
 
 
+@HOUR_KEYS
+@ENDED_HOURS
 def test_keys_are_the_hours_that_ended_and_hold_the_hour_before(api: Api) -> None:
     platform = api.platform
     # 00:10 and 00:59:59 fall in the hour keyed T01; 01:00 exactly falls in the hour keyed T02.
@@ -138,6 +142,7 @@ def test_another_platforms_urls_do_not_open_here(api: Api, platform: Platform) -
     assert other.client.get(urlsplit(url).path).status_code == 403
 
 
+@HOUR_KEYS
 def test_csv_files_have_flat_columns_and_the_json(api: Api) -> None:
     platform = api.platform
     [event_id] = _publish_at(platform, [60], "card-completed")
@@ -193,3 +198,14 @@ def test_urls_point_at_the_host_the_caller_used(api: Api) -> None:
     )
     [url] = response.json["data"]["2026-01-01T01"]
     assert url.startswith("http://hooksim.example:8080/_analytics/files/")
+
+
+@HOUR_KEYS
+def test_a_busy_hour_is_split_into_files_of_10000_events(api: Api) -> None:
+    platform = api.platform
+    platform.publish(ENV, "card-published", count=10_001)
+    platform.advance(3600)
+    urls = _batched(api, "2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z")["2026-01-01T01"]
+    assert len(urls) == 2
+    sizes = [len(_fetch(api, url)[2].splitlines()) for url in urls]
+    assert sizes == [10_000, 1]

@@ -52,8 +52,8 @@ def test_clauses_are_read_only() -> None:
     ("entry", "words"),
     [
         ({"id": "X", "title": "t"}, "expected keys"),
-        ({"id": "lower-case", "title": "t", "source": "seed"}, "bad id"),
-        ({"id": "X", "title": " ", "source": "seed"}, "empty title"),
+        ({"id": "lower-case", "title": "t", "source": "hooksim"}, "bad id"),
+        ({"id": "X", "title": " ", "source": "hooksim"}, "empty title"),
         ({"id": "X", "title": "t", "source": "rumour"}, "source must be one of"),
         ("X", "expected keys"),
     ],

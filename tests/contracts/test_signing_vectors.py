@@ -14,7 +14,6 @@ import fnmatch
 import hashlib
 import hmac
 import json
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -28,6 +27,7 @@ import hooksim.contracts as contracts
 import make_signing_vectors
 import pytest
 from _docs import ROOT, marked_block
+from _tools import node
 from hooksim.contracts import (
     CLAUSES,
     SIGNING_VECTORS_FILE,
@@ -157,16 +157,6 @@ def test_rfc_4231_anchors_the_rfc_2104_hmac() -> None:
 
 
 @cache
-def node() -> str:
-    found = shutil.which("node") or shutil.which("nodejs")
-    if found is None:
-        pytest.fail(
-            "node is not installed: the signing vectors are checked against the seed's node.js "
-            "verification. `make test` installs it (Debian: apt-get install -y nodejs)."
-        )
-    return found
-
-
 def node_verdicts(vectors_file: Path) -> dict[str, dict[str, str | None]]:
     done = subprocess.run(
         [node(), str(SEED_VERIFY), str(vectors_file)],
@@ -342,9 +332,12 @@ def test_a_malformed_vectors_file_is_refused_clearly(
         parse_signing_vectors(document)
 
 
-@pytest.mark.parametrize("language", ["python", "node"])
-def test_the_readme_examples_run_over_the_vectors(language: str, tmp_path: Path) -> None:
-    block = marked_block(FOLDER / "README.md", f"signing-vectors-{language}")
+@pytest.mark.parametrize(
+    ("language", "name"),
+    [("python", "signing-vectors-python"), ("node", "signing-vectors-node")],
+)
+def test_the_readme_examples_run_over_the_vectors(language: str, name: str, tmp_path: Path) -> None:
+    block = marked_block(FOLDER / "README.md", name)
     script = tmp_path / ("example.py" if language == "python" else "example.mjs")
     script.write_text(block.code, encoding="utf-8")
     command = [sys.executable if language == "python" else node(), str(script)]

@@ -69,7 +69,8 @@ class Served:
 
 def hooksim(*args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("HOOKSIM_CLIENT_SECRET", None)
+    for name in ("HOOKSIM_CLIENT_SECRET", "HOOKSIM_CLIENT_ID", "HOOKSIM_ENVIRONMENT"):
+        env.pop(name, None)
     return subprocess.Popen(
         [sys.executable, "-c", ENTRY, *args],
         stdout=subprocess.PIPE,
