@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from hooksim.simulator import (
+    ATOMIC_PROFILE,
     ClockAdvanced,
     EventPublished,
     InProcessTransport,
     Platform,
-    Settings,
+    Profile,
     Signal,
     SubscriptionChanged,
     VirtualClock,
@@ -22,6 +23,7 @@ from ._errors import StepFailed
 from ._gateway import ApiGateway, ApiResponse
 from ._loader import receiver_url
 from ._model import Scenario
+from ._profile_receivers import profile_reader
 from ._receivers import ScenarioReceiver
 from ._results import ExpectationResult, SourceSpan
 
@@ -39,10 +41,12 @@ class StatusEntry:
 
 
 class RunContext:
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(self, scenario: Scenario, seed: int, profile: Profile | None = None) -> None:
         self.scenario = scenario
         self.seed = seed
-        self.settings = Settings(**scenario.settings)
+        # A platform profile (another sender's rules) supplies the default settings.
+        self.profile = profile if profile is not None else ATOMIC_PROFILE
+        self.settings = self.profile.default_settings(**scenario.settings)
         self.transport = InProcessTransport()
         self.clock = VirtualClock()
         self.platform = Platform(
@@ -53,6 +57,7 @@ class RunContext:
             # Tokens live on a clock of their own that stands still: simulated hours never
             # log the scenario out, and a run stays the same from one machine to the next.
             token_clock=VirtualClock(),
+            profile=self.profile,
         )
         self.start = self.clock.now()
         self.environment_id = self.platform.create_environment(settings=self.settings).id
@@ -65,6 +70,7 @@ class RunContext:
                 now=self.now,
                 rng=random.Random(f"{seed}:{name}"),
                 signature_header=self.settings.signature_header,
+                reader=profile_reader(self.profile, self.clock.now),
             )
             self.receivers[name] = receiver
             self.transport.mount(receiver_url(name), receiver)

@@ -95,6 +95,8 @@ class ScenarioResult:
     status_changes: list[StatusChange] = field(default_factory=list)
     clock_advances: list[tuple[float, float]] = field(default_factory=list)
     error: str | None = None  # set when the scenario could not run to the end
+    #: The platform profile it ran under (`atomic` unless the scenario or the run named one).
+    profile: str = "atomic"
 
     @property
     def passed(self) -> bool:
@@ -107,9 +109,10 @@ class ScenarioResult:
         Derived, not stored: the JSON results hold no command lines, so that two runs of the
         same scenarios compare equal whatever they were called with.
         """
+        profile = f" --profile {shlex.quote(self.profile)}" if self.profile != "atomic" else ""
         if self.file.startswith(LIBRARY_PREFIX):
-            return f"hooksim run {self.file} --seed {self.seed}"
-        return f"hooksim run {shlex.quote(self.file)} --seed {self.seed}"
+            return f"hooksim run {self.file} --seed {self.seed}{profile}"
+        return f"hooksim run {shlex.quote(self.file)} --seed {self.seed}{profile}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -19,6 +19,7 @@ from ._delivery_check import DeliveryWatch
 from ._errors import StepFailed
 from ._expectations import check
 from ._model import Scenario
+from ._profiles import resolve_profile
 from ._results import (
     AttemptRow,
     RunFinished,
@@ -42,13 +43,16 @@ class Consumer(Protocol):
     def handle(self, event: RunnerEvent) -> None: ...
 
 
-def run_scenario(scenario: Scenario, *, seed: int | None = None) -> ScenarioResult:
-    """Run one scenario to its end; its own seed wins over `seed`."""
+def run_scenario(
+    scenario: Scenario, *, seed: int | None = None, profile: str | None = None
+) -> ScenarioResult:
+    """Run one scenario to its end; its own seed wins over `seed`, its own platform profile
+    over `profile` (a bundled name or a file's path)."""
     effective = (
         scenario.seed if scenario.seed is not None else (seed if seed is not None else DEFAULT_SEED)
     )
     started = time.perf_counter()
-    ctx = RunContext(scenario, effective)
+    ctx = RunContext(scenario, effective, resolve_profile(scenario.profile, profile))
     error: str | None = None
     try:
         # Every request the platform sends is judged against the contract too, by code
@@ -99,6 +103,7 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None) -> ScenarioResu
         ],
         clock_advances=[(round(a, 6), round(b, 6)) for a, b in ctx.clock_advances],
         error=error,
+        profile=ctx.profile.name,
     )
 
 
@@ -149,14 +154,19 @@ class Runner:
             consumer.handle(event)
 
     def run(
-        self, scenarios: Sequence[Scenario], *, seed: int | None = None, fail_fast: bool = False
+        self,
+        scenarios: Sequence[Scenario],
+        *,
+        seed: int | None = None,
+        fail_fast: bool = False,
+        profile: str | None = None,
     ) -> RunFinished:
         started = time.perf_counter()
         self.emit(RunStarted(total=len(scenarios), seed=seed, version=_version()))
         results: list[ScenarioResult] = []
         for index, scenario in enumerate(scenarios):
             self.emit(ScenarioStarted(scenario.name, scenario.file, index))
-            result = run_scenario(scenario, seed=seed)
+            result = run_scenario(scenario, seed=seed, profile=profile)
             results.append(result)
             self.emit(ScenarioFinished(result, index))
             if fail_fast and not result.passed:

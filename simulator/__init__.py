@@ -30,6 +30,8 @@ from ._models import (
     Subscription,
 )
 from ._platform import Platform
+from ._profile import ATOMIC_PROFILE, NotSimulated, Profile
+from ._profile_rules import ABORTED, profile_schedule
 from ._receivers import Behaviour, ReceivedRequest, RecordingReceiver
 from ._rules import default_schedule, next_retry_at
 from ._settings import Settings
@@ -84,6 +86,8 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ABORTED",
+    "ATOMIC_PROFILE",
     "CREDENTIAL_TYPES",
     "DEFAULT_PER_ENDPOINT",
     "DEFAULT_START",
@@ -124,9 +128,11 @@ __all__ = [
     "InvalidInput",
     "MemoryStore",
     "NotFound",
+    "NotSimulated",
     "Outcome",
     "OutgoingRequest",
     "Platform",
+    "Profile",
     "ReceivedRequest",
     "RecordingReceiver",
     "ServeError",
@@ -153,4 +159,5 @@ __all__ = [
     "make_event_data",
     "next_retry_at",
     "parse_time",
+    "profile_schedule",
 ]
