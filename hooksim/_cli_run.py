@@ -19,6 +19,7 @@ from hooksim.scenarios import (
     discover,
     keyword_filter,
     load_all,
+    load_profile,
 )
 
 __all__ = ["run"]
@@ -45,6 +46,12 @@ DEFAULT_REPORT_DIR = "hooksim-report"
 @click.option("--junit", "junit_path", metavar="FILE", help="Also write JUnit XML here.")
 @click.option("--json", "json_path", metavar="FILE", help="Write the JSON results here.")
 @click.option("--fail-fast", is_flag=True, help="Stop after the first scenario that fails.")
+@click.option(
+    "--profile",
+    metavar="NAME|FILE",
+    help="Platform profile for scenarios that name none: atomic (the default), "
+    "standard-webhooks, svix, stripe, github, or a profile file.",
+)
 def run(
     paths: tuple[str, ...],
     keyword: str | None,
@@ -53,6 +60,7 @@ def run(
     junit_path: str | None,
     json_path: str | None,
     fail_fast: bool,
+    profile: str | None,
 ) -> None:
     """Run scenario files or folders (none: the bundled library) and write a report."""
     from hooksim.reports import HtmlReportWriter, JsonResultsWriter, JUnitWriter, TerminalReporter
@@ -62,6 +70,8 @@ def run(
     try:
         if Path(report_dir).exists() and not Path(report_dir).is_dir():
             raise ScenarioInputError(f"--report {report_dir}: exists and is not a folder")
+        if profile is not None:
+            load_profile(profile)  # refused before anything runs
         scenarios = load_all(discover(paths))
         if keyword is not None:
             selected = keyword_filter(keyword)
@@ -84,7 +94,9 @@ def run(
     if junit_path:
         consumers.append(JUnitWriter(junit_path))
     try:
-        finished = Runner(consumers).run(scenarios, seed=seed, fail_fast=fail_fast)
+        finished = Runner(consumers).run(
+            scenarios, seed=seed, fail_fast=fail_fast, profile=profile
+        )
     except OSError as exc:  # a report or results file that cannot be written
         errors.print(f"cannot write the results: {exc}", markup=False, highlight=False)
         raise SystemExit(2) from None

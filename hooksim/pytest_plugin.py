@@ -6,8 +6,9 @@ installed, so it stays small and imports nothing heavy: the fixtures (`hooksim._
 import the simulator only when a test uses one, and scenario files are loaded only when a file
 matches `hooksim_scenario_patterns`.
 
-Options: `--hooksim-report DIR`, `--hooksim-seed N`. Ini: `hooksim_scenario_patterns`.
-Markers: `hooksim` (scenario items), `hooksim_settings(**changes)`.
+Options: `--hooksim-report DIR`, `--hooksim-seed N`, `--hooksim-profile NAME`. Ini:
+`hooksim_scenario_patterns`. Markers: `hooksim` (scenario items), `hooksim_settings(**changes)`,
+`hooksim_profile(name)`.
 """
 
 from __future__ import annotations
@@ -57,6 +58,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seed for hooksim platforms (the hooksim_seed fixture) and for scenarios that "
         "name none (default: 0)",
     )
+    group.addoption(
+        "--hooksim-profile",
+        dest="hooksim_profile",
+        metavar="NAME",
+        default=None,
+        help="platform profile for hooksim platforms (the hooksim_profile fixture) and for "
+        "scenarios that name none: atomic (default), standard-webhooks, svix, stripe, github, "
+        "or a profile file",
+    )
     parser.addini(
         "hooksim_scenario_patterns",
         type="args",
@@ -76,6 +86,19 @@ def pytest_configure(config: pytest.Config) -> None:
         "hooksim_platform, applied over the hooksim_settings fixture "
         "(e.g. retry_base=1, disable_threshold=3)",
     )
+    config.addinivalue_line(
+        "markers",
+        "hooksim_profile(name): the platform profile of this test's hooksim_platform "
+        "(standard-webhooks, svix, stripe, github, or a profile file)",
+    )
+    profile = config.getoption("hooksim_profile", None)
+    if profile:
+        from hooksim.scenarios import ScenarioInputError, load_profile
+
+        try:
+            load_profile(profile)
+        except ScenarioInputError as exc:
+            raise pytest.UsageError(f"--hooksim-profile: {exc.message}") from None
     directory = config.getoption("hooksim_report", None)
     if directory:
         from hooksim._plugin._report import REPORT_KEY, SessionReport
@@ -93,6 +116,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     directory = config.getoption("hooksim_report", None)
     if directory:
         parts.append(f"report {directory}")
+    profile = config.getoption("hooksim_profile", None)
+    if profile:
+        parts.append(f"profile {profile}")
     return f"hooksim: {', '.join(parts)}" if parts else None
 
 

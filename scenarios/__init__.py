@@ -21,6 +21,8 @@ from ._judge import (
 from ._loader import RECEIVER_BASE_URL, load_scenario, load_text
 from ._matching import TIME_TOLERANCE, attempt_times, same_times
 from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec
+from ._profile_receivers import verifier as profile_verifier
+from ._profiles import DEFAULT_PROFILE, load_profile, profile_names, resolve_profile
 from ._receivers import Received, ScenarioReceiver
 from ._results import (
     LIBRARY_PREFIX,
@@ -39,6 +41,7 @@ from ._runner import DEFAULT_SEED, Consumer, Runner, run_scenario
 from ._validation import schema
 
 __all__ = [
+    "DEFAULT_PROFILE",
     "DEFAULT_SEED",
     "LIBRARY_PREFIX",
     "RECEIVER_BASE_URL",
@@ -82,10 +85,14 @@ __all__ = [
     "keyword_filter",
     "library_files",
     "load_all",
+    "load_profile",
     "load_scenario",
     "load_text",
     "parse_duration",
+    "profile_names",
+    "profile_verifier",
     "receiver_for_url",
+    "resolve_profile",
     "run_scenario",
     "same_times",
     "schema",

@@ -77,7 +77,11 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         from hooksim.scenarios import run_scenario
 
-        result = run_scenario(self.scenario, seed=self.config.getoption("hooksim_seed", None))
+        result = run_scenario(
+            self.scenario,
+            seed=self.config.getoption("hooksim_seed", None),
+            profile=self.config.getoption("hooksim_profile", None),
+        )
         self.result = result
         self.user_properties.append(("hooksim_seed", result.seed))
         self.user_properties.append(("hooksim_reproduce", result.reproduce))
