@@ -93,16 +93,28 @@ def test_a_users_profile_file_by_path(tmp_path: Path) -> None:
     assert profile.default_settings().timeout == 20
 
 
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        (("  from: answer\n", "  form: answer\n"), "my-sender.yaml:9:3: retry.form: unknown key 'form' (did you mean 'from'?)"),
-        (("signing: standard-webhooks", "signing: standard-webhook"), "3:10: signing: expected a signing scheme"),
-        (('  retry: "our wiki, page Webhooks/Retries"\n', ""), "sources: missing the source of rule 'retry'"),
-        (("  failures: 5\n", "  after: 5d\n"), "`after` does not go with kind consecutive"),
-        (("  signing: \"our", "  signin: \"our"), "sources.signin: no rule 'signin' to source (did you mean 'signing'?)"),
-    ],
-)  # fmt: skip
+BAD_FILES = [
+    (
+        ("  from: answer\n", "  form: answer\n"),
+        "my-sender.yaml:9:3: retry.form: unknown key 'form' (did you mean 'from'?)",
+    ),
+    (
+        ("signing: standard-webhooks", "signing: standard-webhook"),
+        "3:10: signing: expected a signing scheme",
+    ),
+    (
+        ('  retry: "our wiki, page Webhooks/Retries"\n', ""),
+        "sources: missing the source of rule 'retry'",
+    ),
+    (("  failures: 5\n", "  after: 5d\n"), "`after` does not go with kind consecutive"),
+    (
+        ('  signing: "our', '  signin: "our'),
+        "sources.signin: no rule 'signin' to source (did you mean 'signing'?)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_FILES)
 def test_a_bad_profile_file_says_where_and_what(change: tuple[str, str], message: str) -> None:
     text = MY_SENDER.replace(*change)
     assert text != MY_SENDER
