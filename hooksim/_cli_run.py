@@ -94,9 +94,7 @@ def run(
     if junit_path:
         consumers.append(JUnitWriter(junit_path))
     try:
-        finished = Runner(consumers).run(
-            scenarios, seed=seed, fail_fast=fail_fast, profile=profile
-        )
+        finished = Runner(consumers).run(scenarios, seed=seed, fail_fast=fail_fast, profile=profile)
     except OSError as exc:  # a report or results file that cannot be written
         errors.print(f"cannot write the results: {exc}", markup=False, highlight=False)
         raise SystemExit(2) from None

@@ -58,4 +58,3 @@ class _LazyGroup(click.Group):
 @click.version_option(package_name="hooksim")
 def main(**_: Any) -> None:
     """hooksim: contract testing and deterministic simulation of the Atomic Webhooks API."""
-

@@ -165,6 +165,8 @@ class KitResult:
     timeout: float
     checks: tuple[CheckResult, ...]
     latency: Latency
+    #: The platform profile whose sender the receiver was graded as receiving from.
+    profile: str = "atomic"
 
     @property
     def passed(self) -> bool:
@@ -206,6 +208,7 @@ class KitResult:
             "checks": [check.to_dict() for check in self.checks],
             "summary": self.summary(),
             "receiver": {"url": self.receiver, "method": self.method},
+            "profile": self.profile,
             "timeout_s": self.timeout,
             "latency": self.latency.to_dict(),
         }
@@ -213,7 +216,8 @@ class KitResult:
     def explain(self) -> str:
         summary = self.summary()
         head = (
-            f"receiver {self.receiver} ({self.method}): {summary['failed']} of "
+            f"receiver {self.receiver} ({self.method}, profile {self.profile}): "
+            f"{summary['failed']} of "
             f"{summary['total']} checks failed"
         )
         return "\n".join([head, *(check.explain() for check in self.failed)])
