@@ -55,3 +55,18 @@ __all__ += [
     "stripe_sign",
     "stripe_verify",
 ]
+from ._standard_webhooks_vectors import (  # noqa: E402
+    STANDARD_WEBHOOKS_VECTORS_FILE,
+    STANDARD_WEBHOOKS_VECTORS_SCHEMA_FILE,
+    StandardWebhooksVector,
+    StandardWebhooksVectors,
+    load_standard_webhooks_vectors,
+)
+
+__all__ += [
+    "STANDARD_WEBHOOKS_VECTORS_FILE",
+    "STANDARD_WEBHOOKS_VECTORS_SCHEMA_FILE",
+    "StandardWebhooksVector",
+    "StandardWebhooksVectors",
+    "load_standard_webhooks_vectors",
+]

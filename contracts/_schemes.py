@@ -46,7 +46,7 @@ WHSEC_PREFIX = "whsec_"
 #: Seconds a timestamp may differ from the receiver's clock: the reference libraries' 5 minutes
 #: (standardwebhooks `webhooks.py`, stripe-python `Webhook.DEFAULT_TOLERANCE`).
 DEFAULT_TOLERANCE = 300.0
-_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
+_UNIX_SECONDS = re.compile(r"[0-9]{1,20}")
 
 
 class SignatureError(ValueError):
