@@ -302,12 +302,9 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = render()
-    if argv[1:] == ["--check"]:
-        return 0 if TARGET.read_text(encoding="utf-8") == text else 1
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET} ({len(vectors())} vectors, version {VERSION})")
-    return 0
+    from make_signing_vectors import write_or_check
+
+    return write_or_check(argv, TARGET, render(), len(vectors()), VERSION)
 
 
 if __name__ == "__main__":
