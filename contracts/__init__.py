@@ -36,3 +36,45 @@ __all__ += [
     "SigningVectors",
     "load_signing_vectors",
 ]
+from ._schemes import (  # noqa: E402
+    DEFAULT_TOLERANCE,
+    WHSEC_PREFIX,
+    SignatureError,
+    github_sign,
+    github_verify,
+    standard_webhooks_headers,
+    standard_webhooks_key,
+    standard_webhooks_sign,
+    standard_webhooks_verify,
+    stripe_sign,
+    stripe_verify,
+)
+
+__all__ += [
+    "DEFAULT_TOLERANCE",
+    "WHSEC_PREFIX",
+    "SignatureError",
+    "github_sign",
+    "github_verify",
+    "standard_webhooks_headers",
+    "standard_webhooks_key",
+    "standard_webhooks_sign",
+    "standard_webhooks_verify",
+    "stripe_sign",
+    "stripe_verify",
+]
+from ._standard_webhooks_vectors import (  # noqa: E402
+    STANDARD_WEBHOOKS_VECTORS_FILE,
+    STANDARD_WEBHOOKS_VECTORS_SCHEMA_FILE,
+    StandardWebhooksVector,
+    StandardWebhooksVectors,
+    load_standard_webhooks_vectors,
+)
+
+__all__ += [
+    "STANDARD_WEBHOOKS_VECTORS_FILE",
+    "STANDARD_WEBHOOKS_VECTORS_SCHEMA_FILE",
+    "StandardWebhooksVector",
+    "StandardWebhooksVectors",
+    "load_standard_webhooks_vectors",
+]

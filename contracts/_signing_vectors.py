@@ -81,21 +81,41 @@ def _read(name: str) -> Any:
     return json.loads(resources.files("hooksim.contracts").joinpath(name).read_text("utf-8"))
 
 
-def _vector(entry: dict[str, Any]) -> SigningVector:
+def vector_body(entry: dict[str, Any], file: str) -> bytes:
+    """A vector's exact body bytes (`body.base64`), checked against its readable `body.utf8`."""
     name = entry["name"]
     try:
         body = base64.b64decode(entry["body"]["base64"], validate=True)
     except binascii.Error as exc:
-        raise ValueError(f"{SIGNING_VECTORS_FILE}: vector {name!r}: bad base64: {exc}") from None
+        raise ValueError(f"{file}: vector {name!r}: bad base64: {exc}") from None
     try:
         readable: str | None = body.decode("utf-8")
     except UnicodeDecodeError:
         readable = None
     if entry["body"].get("utf8") != readable:
         raise ValueError(
-            f"{SIGNING_VECTORS_FILE}: vector {name!r}: body.utf8 must be the base64 bytes "
+            f"{file}: vector {name!r}: body.utf8 must be the base64 bytes "
             "decoded as UTF-8, present exactly when they are valid UTF-8"
         )
+    return body
+
+
+def checked_document(document: Any, schema_file: str, file: str) -> None:
+    """ValueError naming what is wrong when `document` breaks its schema or repeats a name."""
+    schema = _read(schema_file)
+    error = best_match(Draft202012Validator(schema).iter_errors(document))
+    if error is not None:
+        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
+        raise ValueError(f"{file}: {where}: {error.message}")
+    names = [entry["name"] for entry in document["vectors"]]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"{file}: vector names repeated: {', '.join(repeated)}")
+
+
+def _vector(entry: dict[str, Any]) -> SigningVector:
+    name = entry["name"]
+    body = vector_body(entry, SIGNING_VECTORS_FILE)
     return SigningVector(
         name=name,
         description=entry["description"],
@@ -111,16 +131,8 @@ def _vector(entry: dict[str, Any]) -> SigningVector:
 def parse_signing_vectors(document: Any) -> SigningVectors:
     """Validate a vectors document (parsed JSON) against its schema and the rules the schema
     cannot say (unique names, `utf8` agreeing with `base64`); ValueError naming what is wrong."""
-    schema = _read(SIGNING_VECTORS_SCHEMA_FILE)
-    error = best_match(Draft202012Validator(schema).iter_errors(document))
-    if error is not None:
-        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
-        raise ValueError(f"{SIGNING_VECTORS_FILE}: {where}: {error.message}")
+    checked_document(document, SIGNING_VECTORS_SCHEMA_FILE, SIGNING_VECTORS_FILE)
     vectors = tuple(_vector(entry) for entry in document["vectors"])
-    names = [vector.name for vector in vectors]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise ValueError(f"{SIGNING_VECTORS_FILE}: vector names repeated: {', '.join(repeated)}")
     return SigningVectors(document["version"], vectors)
 
 

@@ -66,9 +66,9 @@ def _check_output_paths(report: Path | None, json_file: Path | None) -> None:
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    help="Seconds the receiver has to answer each delivery.",
+    default=None,
+    help="Seconds the receiver has to answer each delivery  [default: the sender's, 10 s for "
+    "Atomic, 15 s for standard-webhooks and svix].",
 )
 @click.option(
     "--report",
@@ -97,6 +97,13 @@ def _check_output_paths(report: Path | None, json_file: Path | None) -> None:
     ),
 )
 @click.option(
+    "--profile",
+    metavar="NAME|FILE",
+    help="Grade a receiver of another sender: standard-webhooks, svix, stripe, github (or a "
+    "profile file). Deliveries are signed as that sender's, and its scheme's checks run too "
+    "(timestamp tolerance both ways, signature lists, secret rotation, replays).",
+)
+@click.option(
     "--batched",
     is_flag=True,
     help="The subscription batches events: also check that a signed batch gets a 2xx.",
@@ -106,19 +113,20 @@ def check_receiver(
     secret: str,
     method: str,
     headers: tuple[str, ...],
-    timeout: float,
+    timeout: float | None,
     report: Path | None,
     json_file: Path | None,
     signature_header: str,
     effects_url: str | None,
     batched: bool,
+    profile: str | None,
 ) -> None:
     """Send signed deliveries to the receiver at URL and grade how it answers.
 
     Every delivery is signed as the platform signs it (HMAC-SHA256 of the raw body, lowercase
-    hex). Redirects are never followed. The secret is never printed or written. With
-    --effects-url the probe is read before the first delivery (exit 2 if it cannot be used)
-    and after the last.
+    hex), or as the --profile's sender signs. Redirects are never followed. The secret is
+    never printed or written. With --effects-url the probe is read before the first delivery
+    (exit 2 if it cannot be used) and after the last.
     """
     from hooksim._kit import EffectsProbeError, ReceiverUnreachable
     from hooksim._kit import check_receiver as run_checks
@@ -138,6 +146,7 @@ def check_receiver(
             signature_header=signature_header,
             batched=batched,
             effects_url=effects_url,
+            profile=profile,
         )
     except (ReceiverUnreachable, EffectsProbeError) as exc:
         raise _BadInput(exc.message) from None

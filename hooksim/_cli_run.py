@@ -31,6 +31,7 @@ from hooksim.scenarios import (
     discover,
     keyword_filter,
     load_all,
+    load_profile,
 )
 
 __all__ = ["run"]
@@ -100,6 +101,12 @@ DEFAULT_REPORT_DIR = "hooksim-report"
     is_flag=True,
     help="A scenario that is not applicable (the target lacks what it needs) fails the run.",
 )
+@click.option(
+    "--profile",
+    metavar="NAME|FILE",
+    help="Platform profile for scenarios that name none: atomic (the default), "
+    "standard-webhooks, svix, stripe, github, or a profile file.",
+)
 def run(
     paths: tuple[str, ...],
     keyword: str | None,
@@ -115,6 +122,7 @@ def run(
     receiver_bindings: tuple[str, ...],
     effects_bindings: tuple[str, ...],
     strict: bool,
+    profile: str | None,
 ) -> None:
     """Run scenario files or folders (none: the bundled library) and write a report."""
     from hooksim.reports import HtmlReportWriter, JsonResultsWriter, JUnitWriter, TerminalReporter
@@ -127,6 +135,8 @@ def run(
             report_dir = str(default_report_dir(paths, files))
         if Path(report_dir).exists() and not Path(report_dir).is_dir():
             raise ScenarioInputError(f"--report {report_dir}: exists and is not a folder")
+        if profile is not None:
+            load_profile(profile)  # refused before anything runs
         scenarios = load_all(files)
         if keyword is not None:
             selected = keyword_filter(keyword)
@@ -152,7 +162,7 @@ def run(
         consumers.append(JUnitWriter(junit_path))
     try:
         finished = Runner(consumers, session=session, receivers=bindings).run(
-            scenarios, seed=seed, fail_fast=fail_fast
+            scenarios, seed=seed, fail_fast=fail_fast, profile=profile
         )
     except OSError as exc:  # a report or results file that cannot be written
         errors.print(f"cannot write the results: {exc}", markup=False, highlight=False)

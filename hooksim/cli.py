@@ -20,6 +20,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("hooksim._cli_serve", "serve", "Run the platform as a real HTTP server."),
     "run": ("hooksim._cli_run", "run", "Run YAML scenarios and write a conformance report."),
     "report": ("hooksim._cli_report", "report", "Re-render a report from saved JSON results."),
+    "profiles": (
+        "hooksim._cli_profiles",
+        "profiles",
+        "List the platform profiles (other senders' rules), or show one.",
+    ),
     "check-receiver": (
         "hooksim._cli_check",
         "check_receiver",

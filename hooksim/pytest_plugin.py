@@ -6,12 +6,12 @@ installed, so it stays small and imports nothing heavy: the fixtures (`hooksim._
 import the simulator only when a test uses one, and scenario files are loaded only when a file
 matches `hooksim_scenario_patterns`.
 
-Options: `--hooksim-report DIR`, `--hooksim-seed N`, and target mode (`--hooksim-target URL`
-with `--hooksim-client-id`/`--hooksim-client-secret`, `--hooksim-environment`,
-`--hooksim-strict`): scenario items then run against that implementation, as
-`hooksim run --target` does. Ini: `hooksim_scenario_patterns`.
-Markers: `hooksim` (scenario items), `hooksim_settings(**changes)`. Hook:
-`pytest_hooksim_receivers(config)` binds scenario receivers to the project's own app or URL.
+Options: `--hooksim-report DIR`, `--hooksim-seed N`, `--hooksim-profile NAME`, and target mode
+(`--hooksim-target URL` with `--hooksim-client-id`/`--hooksim-client-secret`,
+`--hooksim-environment`, `--hooksim-strict`): scenario items then run against that
+implementation, as `hooksim run --target` does. Ini: `hooksim_scenario_patterns`.
+Markers: `hooksim` (scenario items), `hooksim_settings(**changes)`, `hooksim_profile(name)`.
+Hook: `pytest_hooksim_receivers(config)` binds scenario receivers to the project's own app or URL.
 """
 
 from __future__ import annotations
@@ -103,6 +103,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="a scenario that is not applicable where it runs fails instead of being skipped",
     )
+    group.addoption(
+        "--hooksim-profile",
+        dest="hooksim_profile",
+        metavar="NAME",
+        default=None,
+        help="platform profile for hooksim platforms (the hooksim_profile fixture) and for "
+        "scenarios that name none: atomic (default), standard-webhooks, svix, stripe, github, "
+        "or a profile file",
+    )
     parser.addini(
         "hooksim_scenario_patterns",
         type="args",
@@ -126,6 +135,19 @@ def pytest_configure(config: pytest.Config) -> None:
         from hooksim._plugin._target import open_target
 
         open_target(config)
+    config.addinivalue_line(
+        "markers",
+        "hooksim_profile(name): the platform profile of this test's hooksim_platform "
+        "(standard-webhooks, svix, stripe, github, or a profile file)",
+    )
+    profile = config.getoption("hooksim_profile", None)
+    if profile:
+        from hooksim.scenarios import ScenarioInputError, load_profile
+
+        try:
+            load_profile(profile)
+        except ScenarioInputError as exc:
+            raise pytest.UsageError(f"--hooksim-profile: {exc.message}") from None
     directory = config.getoption("hooksim_report", None)
     if directory:
         from hooksim._plugin._report import REPORT_KEY, SessionReport
@@ -146,6 +168,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     target = config.getoption("hooksim_target", None)
     if target:
         parts.append(f"target {target}")
+    profile = config.getoption("hooksim_profile", None)
+    if profile:
+        parts.append(f"profile {profile}")
     return f"hooksim: {', '.join(parts)}" if parts else None
 
 

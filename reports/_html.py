@@ -124,6 +124,8 @@ def render_html_text(results: Sequence[ScenarioResult], *, meta: Mapping[str, An
         "target": target,
         "version": meta.get("hooksim") or hooksim_version(),
         "seed": meta.get("seed"),
+        # The platform profiles the scenarios were judged under, each once.
+        "profiles": list(dict.fromkeys(r.profile for r in results)),
         "counts": summarize(results),
         "virtual_total": sum(r.virtual_seconds for r in results),
         "wall_total": wall_clock.get("total_seconds", sum(r.wall_seconds for r in results)),

@@ -33,6 +33,8 @@ from ._judge import (
 from ._loader import RECEIVER_BASE_URL, load_scenario, load_text
 from ._matching import TIME_TOLERANCE, attempt_times, same_times
 from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec
+from ._profile_receivers import verifier as profile_verifier
+from ._profiles import DEFAULT_PROFILE, load_profile, profile_names, resolve_profile
 from ._real_receivers import Binding, RealReceiver
 from ._receivers import Received, ScenarioReceiver
 from ._results import (
@@ -54,6 +56,7 @@ from ._target import TargetError, TargetSession
 from ._validation import did_you_mean, schema
 
 __all__ = [
+    "DEFAULT_PROFILE",
     "DEFAULT_SEED",
     "EFFECTS_PROBE_CAP",
     "EXTRAS",
@@ -114,12 +117,16 @@ __all__ = [
     "keyword_filter",
     "library_files",
     "load_all",
+    "load_profile",
     "load_scenario",
     "load_text",
     "missing_extras",
     "parse_duration",
     "parse_effects",
+    "profile_names",
+    "profile_verifier",
     "receiver_for_url",
+    "resolve_profile",
     "run_scenario",
     "same_times",
     "schema",

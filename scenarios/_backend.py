@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from hooksim.simulator import AttemptRecord, Delivery, Settings, Subscription
+from hooksim.simulator import AttemptRecord, Delivery, Profile, Settings, Subscription
 
 from ._gateway import ApiGateway
 from ._results import ExpectationResult, TargetInfo
@@ -117,10 +117,11 @@ class Session(Protocol):
         receivers: Mapping[str, WSGIApp],
         hooks: BackendHooks,
         start: float | None = None,
+        profile: Profile | None = None,
     ) -> Backend:
         """A backend for one scenario, started clean, its clock at `start` (default: the
         platform's own start); raises NotApplicable when the scenario needs a setting the
-        platform does not accept."""
+        platform does not accept (or a platform profile it cannot run under)."""
         ...
 
     def requirements_missing(self, needs: Any) -> str | None:

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from hooksim.simulator import Settings, format_duration
+from hooksim.simulator import ATOMIC_PROFILE, Profile, Settings, format_duration
 
 from ._backend import Backend, BackendHooks, Session
 from ._errors import StepFailed
 from ._gateway import ApiGateway, ApiResponse
 from ._loader import RECEIVER_BASE_URL
 from ._model import Scenario
+from ._profile_receivers import profile_reader
 from ._real_receivers import Binding, RealReceiver, ReceiverTarget
 from ._receivers import ScenarioReceiver
 from ._results import ExpectationResult, SourceSpan
@@ -43,10 +44,13 @@ class RunContext:
         seed: int,
         session: Session,
         bindings: Mapping[str, ReceiverTarget | Binding] | None = None,
+        profile: Profile | None = None,
     ) -> None:
         self.scenario = scenario
         self.seed = seed
-        self.settings = Settings(**scenario.settings)
+        # A platform profile (another sender's rules) supplies the default settings.
+        self.profile = profile if profile is not None else ATOMIC_PROFILE
+        self.settings: Settings = self.profile.default_settings(**scenario.settings)
         bound = dict(bindings or {})
         self.receivers: dict[str, Receiver] = {}
         for name, spec in scenario.receivers.items():
@@ -66,6 +70,7 @@ class RunContext:
                     now=self.now,
                     rng=random.Random(f"{seed}:{name}"),
                     signature_header=self.settings.signature_header,
+                    reader=profile_reader(self.profile, self._platform_now),
                 )
         #: A real receiver may check timestamps: the platform's clock then starts at the real
         #: time (virtual time still runs ahead of it as the scenario advances).
@@ -78,6 +83,7 @@ class RunContext:
             receivers=self.receivers,
             hooks=BackendHooks(self._status_changed, self._clock_advanced),
             start=round(time.time(), 3) if real else None,
+            profile=self.profile,
         )
         self.start = self.backend.start
         self.environment_id = self.backend.environment_id
@@ -109,6 +115,10 @@ class RunContext:
         """Virtual seconds since the scenario started."""
         backend = getattr(self, "backend", None)
         return backend.now() - self.start if backend is not None else 0.0
+
+    def _platform_now(self) -> float:
+        """The platform's own time (absolute): what a sender's timestamps are signed with."""
+        return self.backend.now()
 
     def advance_to(self, t: float, span: SourceSpan) -> None:
         now = self.now()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ._context import RunContext
 from ._gateway import ApiResponse
 from ._judge import DeliveryJudge, SeenRequest, Verdict
+from ._judge_profiles import ProfileDeliveryJudge, expected_scheme
 from ._results import ExpectationResult
 
 __all__ = ["DESCRIPTION", "DeliveryWatch", "verdict_result"]
@@ -24,11 +25,19 @@ SHOWN = 20
 class DeliveryWatch:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
-        self.judge = DeliveryJudge(
-            signature_header=ctx.settings.signature_header,
-            environment_id=ctx.environment_id,
-            receivers={name: ctx.receiver_url(name) for name in ctx.receivers},
-        )
+        options = {
+            "signature_header": ctx.settings.signature_header,
+            "environment_id": ctx.environment_id,
+            "receivers": {name: ctx.receiver_url(name) for name in ctx.receivers},
+        }
+        profile = ctx.profile
+        if profile.signing == "atomic" and profile.envelope == "atomic":
+            self.judge = DeliveryJudge(**options)
+        else:  # another sender's rules, judged by code of their own
+            scheme, envelope = expected_scheme(profile.name, profile.signing, profile.envelope)
+            self.judge = ProfileDeliveryJudge(
+                scheme=scheme, envelope=envelope, start=ctx.start, **options
+            )
         self._published = 0
         ctx.api.observers.append(self._answered)
 

@@ -16,6 +16,7 @@ from hooksim.simulator import (
     InProcessTransport,
     NotFound,
     Platform,
+    Profile,
     ResetOrder,
     Settings,
     Signal,
@@ -48,6 +49,7 @@ class InProcessBackend:
         receivers: Mapping[str, WSGIApp],
         hooks: BackendHooks,
         start: float | None = None,
+        profile: Profile | None = None,
     ) -> None:
         self.settings = settings
         self.transport = InProcessTransport()
@@ -56,7 +58,7 @@ class InProcessBackend:
         # the scenario out, and a run stays the same from one machine to the next.
         self.platform: Platform
         self.platform, clients = fresh_platform(
-            order, transport=self.transport, token_clock=VirtualClock()
+            order, transport=self.transport, token_clock=VirtualClock(), profile=profile
         )
         self.environment_id = ENVIRONMENT_ID
         self.start = self.platform.clock.now()
@@ -158,6 +160,7 @@ class InProcessSession:
         receivers: Mapping[str, WSGIApp],
         hooks: BackendHooks,
         start: float | None = None,
+        profile: Profile | None = None,
     ) -> InProcessBackend:
         return InProcessBackend(
             seed=seed,
@@ -165,6 +168,7 @@ class InProcessSession:
             receivers=receivers,
             hooks=hooks,
             start=start if start is not None else self.start,
+            profile=profile,
         )
 
     def requirements_missing(self, needs: Needs) -> str | None:

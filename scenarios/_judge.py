@@ -292,6 +292,9 @@ class DeliveryJudge:
 class _Run:
     """One pass over the requests: what needs memory across requests lives here."""
 
+    #: The rules of one request (a platform profile's judge puts its own here).
+    checks: type[_Checks]
+
     def __init__(self, judge: DeliveryJudge) -> None:
         self.j = judge
         self.violations: list[Violation] = []
@@ -308,7 +311,7 @@ class _Run:
         # at the very instant of the request may or may not apply to it).
         best: list[Violation] | None = None
         for facts in versions:
-            found = _Checks(self.j, request, facts).run()
+            found = self.checks(self.j, request, facts).run()
             if best is None or len(found) < len(best):
                 best = found
             if not found:
@@ -516,7 +519,7 @@ class _Checks:
         """The events carried: a test delivery is of the subscription's first type; a
         published event matched the subscription when it was published, and reaches it
         only while it is enabled."""
-        data = payload.get("data")
+        data = self._carried(payload)
         items = data if isinstance(data, list) else [data]
         for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
@@ -543,6 +546,10 @@ class _Checks:
                     f"event {data_id} sent after the API showed it disabled "
                     f"(+{format_duration(self.facts.t)})",
                 )
+
+    def _carried(self, payload: dict[str, Any]) -> Any:
+        """The event data the body carries (one, or a batch's list)."""
+        return payload.get("data")
 
     def _filters(self, item: dict[str, Any], published: float) -> None:
         at_publication = self.j.versions_at(self.facts.id, published)
@@ -634,3 +641,6 @@ def _first_difference(a: bytes, b: bytes) -> str:
         if x != y:
             return f" from byte {index} ({a[index : index + 24]!r} vs {b[index : index + 24]!r})"
     return f" in length ({len(a)} vs {len(b)} bytes)"
+
+
+_Run.checks = _Checks

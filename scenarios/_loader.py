@@ -17,6 +17,7 @@ from hooksim.simulator import InvalidInput, Settings, format_duration, parse_dur
 from ._errors import Problem, ScenarioInputError
 from ._marks import Document, Path, format_path, parse_document
 from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec
+from ._profiles import load_profile, profile_names
 from ._validation import did_you_mean, schema_problems
 
 __all__ = ["RECEIVER_BASE_URL", "load_scenario", "load_text", "receiver_url"]
@@ -157,6 +158,8 @@ class _Builder:
             clauses=list(value.get("clauses", [])),
             seed=value.get("seed"),
         )
+        if "profile" in value:
+            scenario.profile = self.profile(value["profile"])
         for index, clause in enumerate(scenario.clauses):
             if clause not in CLAUSES:
                 hint = did_you_mean(clause, list(CLAUSES))
@@ -188,6 +191,19 @@ class _Builder:
                 scenario.steps.append(built)
         scenario.expectations = self.expectations(value.get("expect", []), ("expect",))
         return scenario
+
+    def profile(self, name: str) -> str:
+        """A bundled profile's name, or a profile file's path (relative to the scenario
+        file's folder); its problems are the scenario's."""
+        if name not in profile_names() and ("/" in name or name.endswith((".yaml", ".yml"))):
+            path = FsPath(name)
+            if not path.is_absolute():
+                name = str(FsPath(self.doc.file).parent / path)
+        try:
+            load_profile(name)
+        except ScenarioInputError as exc:
+            self.fail(("profile",), exc.message.replace("\n", "; "))
+        return name
 
     def settings(self, raw: dict[str, Any]) -> dict[str, Any]:
         settings = dict(raw)

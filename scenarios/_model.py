@@ -136,6 +136,8 @@ class Scenario:
     description: str = ""
     clauses: list[str] = field(default_factory=list)
     seed: int | None = None
+    #: The platform profile it names (a bundled name or a file's path), None: the run's.
+    profile: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)  # Settings keyword arguments
     receivers: dict[str, ReceiverSpec] = field(default_factory=dict)
     subscriptions: list[SubscriptionSpec] = field(default_factory=list)

@@ -19,6 +19,7 @@ from hooksim.contracts import verify
 from hooksim.simulator import LATENCY_KEY, SimulatedConnectionError
 
 from ._model import Phase, ReceiverSpec, Response
+from ._profile_receivers import RequestReader
 
 __all__ = ["Received", "ScenarioReceiver"]
 
@@ -56,8 +57,11 @@ class ScenarioReceiver:
         now: Callable[[], float],
         rng: random.Random,
         signature_header: str,
+        reader: RequestReader | None = None,
     ) -> None:
         self.name = spec.name
+        #: Under a platform profile: how to find the event and check the signature.
+        self._reader = reader
         self.spec = spec
         self.phases: tuple[Phase, ...] = spec.phases
         self._now = now
@@ -85,20 +89,28 @@ class ScenarioReceiver:
     ) -> Iterable[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
-        webhook_id, data_id, event_type = identify(body)
+        if self._reader is None:
+            webhook_id, data_id, event_type = identify(body)
+        else:  # a platform profile's request
+            webhook_id, data_id, event_type, read_valid = self._reader(
+                body, environ, self.secrets, self.spec
+            )
         copy = 1
         if data_id is not None:
             copy = self._copies.get(data_id, 0) + 1
             self._copies[data_id] = copy
         t = self._now()
         response = self.choose(t, len(self.requests) + 1, copy, environ["REQUEST_METHOD"])
-        signature = environ.get(self._signature_key)
-        secret = self.spec.secret or (self.secrets.get(webhook_id) if webhook_id else None)
-        valid = (
-            verify(secret, body, signature)
-            if self.spec.verify_signatures and secret is not None
-            else None
-        )
+        if self._reader is None:
+            signature = environ.get(self._signature_key)
+            secret = self.spec.secret or (self.secrets.get(webhook_id) if webhook_id else None)
+            valid = (
+                verify(secret, body, signature)
+                if self.spec.verify_signatures and secret is not None
+                else None
+            )
+        else:
+            valid = read_valid
         record = Received(
             t=t,
             number=len(self.requests) + 1,

@@ -108,6 +108,8 @@ class ScenarioResult:
     error: str | None = None  # set when the scenario could not run to the end
     #: Why the scenario as a whole could not run where it was asked to (`not-applicable`).
     not_applicable: str | None = None
+    #: The platform profile it ran under (`atomic` unless the scenario or the run named one).
+    profile: str = "atomic"
 
     @property
     def passed(self) -> bool:
@@ -131,9 +133,10 @@ class ScenarioResult:
         Derived, not stored: the JSON results hold no command lines, so that two runs of the
         same scenarios compare equal whatever they were called with.
         """
+        profile = f" --profile {shlex.quote(self.profile)}" if self.profile != "atomic" else ""
         if self.file.startswith(LIBRARY_PREFIX):
-            return f"hooksim run {self.file} --seed {self.seed}"
-        return f"hooksim run {shlex.quote(self.file)} --seed {self.seed}"
+            return f"hooksim run {self.file} --seed {self.seed}{profile}"
+        return f"hooksim run {shlex.quote(self.file)} --seed {self.seed}{profile}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

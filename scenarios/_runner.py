@@ -22,6 +22,7 @@ from ._errors import NotApplicable, StepFailed
 from ._expectations import check
 from ._inprocess import InProcessSession
 from ._model import Scenario
+from ._profiles import resolve_profile
 from ._real_receivers import Binding, ReceiverTarget
 from ._requirements import needs_of
 from ._results import (
@@ -54,10 +55,12 @@ def run_scenario(
     seed: int | None = None,
     session: Session | None = None,
     receivers: Mapping[str, ReceiverTarget | Binding] | None = None,
+    profile: str | None = None,
 ) -> ScenarioResult:
-    """Run one scenario to its end; its own seed wins over `seed`. Without a `session`, on
-    hooksim's own platform in process. `receivers` binds declared receivers to the user's
-    own (a URL or a WSGI app) instead of their scripted behaviour."""
+    """Run one scenario to its end; its own seed wins over `seed`, its own platform profile
+    over `profile` (a bundled name or a file's path). Without a `session`, on hooksim's own
+    platform in process. `receivers` binds declared receivers to the user's own (a URL or a
+    WSGI app) instead of their scripted behaviour."""
     effective = (
         scenario.seed if scenario.seed is not None else (seed if seed is not None else DEFAULT_SEED)
     )
@@ -70,9 +73,12 @@ def run_scenario(
     platform: Session = session if session is not None else InProcessSession()
     missing = platform.requirements_missing(needs_of(scenario))
     if missing is not None:
-        return _not_run(scenario, effective, missing, time.perf_counter() - started)
+        return _not_run(
+            scenario, effective, missing, time.perf_counter() - started, profile=profile
+        )
     try:
-        ctx = RunContext(scenario, effective, platform, receivers)
+        chosen = resolve_profile(scenario.profile, profile)
+        ctx = RunContext(scenario, effective, platform, receivers, chosen)
     except NotApplicable as exc:
         return _not_run(scenario, effective, exc.reason, time.perf_counter() - started)
     except (StepFailed, HooksimError) as exc:  # a real receiver's probe, a target's reset
@@ -133,6 +139,7 @@ def run_scenario(
         ],
         clock_advances=[(round(a, 6), round(b, 6)) for a, b in ctx.clock_advances],
         error=error,
+        profile=ctx.profile.name,
         not_applicable=not_applicable,
     )
 
@@ -159,7 +166,12 @@ def _status(
 
 
 def _not_run(
-    scenario: Scenario, seed: int, reason: str, wall: float, status: Status = "not-applicable"
+    scenario: Scenario,
+    seed: int,
+    reason: str,
+    wall: float,
+    status: Status = "not-applicable",
+    profile: str | None = None,
 ) -> ScenarioResult:
     return ScenarioResult(
         name=scenario.name,
@@ -173,6 +185,7 @@ def _not_run(
         wall_seconds=wall,
         not_applicable=reason if status == "not-applicable" else None,
         error=reason if status == "error" else None,
+        profile=scenario.profile or profile or "atomic",
     )
 
 
@@ -234,7 +247,12 @@ class Runner:
             consumer.handle(event)
 
     def run(
-        self, scenarios: Sequence[Scenario], *, seed: int | None = None, fail_fast: bool = False
+        self,
+        scenarios: Sequence[Scenario],
+        *,
+        seed: int | None = None,
+        fail_fast: bool = False,
+        profile: str | None = None,
     ) -> RunFinished:
         started = time.perf_counter()
         target = self.session.info
@@ -243,7 +261,9 @@ class Runner:
         for index, scenario in enumerate(scenarios):
             self.emit(ScenarioStarted(scenario.name, scenario.file, index))
             bound = {n: r for n, r in self.receivers.items() if n in scenario.receivers}
-            result = run_scenario(scenario, seed=seed, session=self.session, receivers=bound)
+            result = run_scenario(
+                scenario, seed=seed, session=self.session, receivers=bound, profile=profile
+            )
             results.append(result)
             self.emit(ScenarioFinished(result, index))
             if fail_fast and result.status in ("failed", "error"):

@@ -30,6 +30,7 @@ from hooksim.simulator import (
     Delivery,
     DeliveryState,
     Outcome,
+    Profile,
     Settings,
     classify_status,
     format_time,
@@ -186,7 +187,13 @@ class TargetSession:
         receivers: Mapping[str, WSGIApp],
         hooks: BackendHooks,
         start: float | None = None,
+        profile: Profile | None = None,
     ) -> TargetBackend:
+        if profile is not None and profile.name != "atomic":
+            raise NotApplicable(
+                f"profile {profile.name}: the control contract drives platforms of the Atomic "
+                "Webhooks API; another sender's profile runs on hooksim's own platform only"
+            )
         number = next(self._scenarios)
         return TargetBackend(self, seed, settings, receivers, hooks, number, start)
 

@@ -40,10 +40,13 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> 
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def schema_problems(document: Document) -> list[Problem]:
-    """Every way the document breaks the schema, in file order (at most MAX_PROBLEMS)."""
+def schema_problems(
+    document: Document, validator: Draft202012Validator | None = None
+) -> list[Problem]:
+    """Every way the document breaks the schema (the scenario schema unless `validator` says
+    another, such as a platform profile's), in file order (at most MAX_PROBLEMS)."""
     problems: dict[tuple[int, int, str], Problem] = {}
-    for error in _validator().iter_errors(document.value):
+    for error in (validator or _validator()).iter_errors(document.value):
         for narrowed in _narrow(error):
             for problem in _explain(narrowed, document):
                 problems.setdefault((problem.line, problem.column, problem.message), problem)

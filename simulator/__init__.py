@@ -32,6 +32,8 @@ from ._models import (
     Subscription,
 )
 from ._platform import Platform
+from ._profile import ATOMIC_PROFILE, NotSimulated, Profile
+from ._profile_rules import ABORTED, profile_schedule
 from ._receivers import Behaviour, ReceivedRequest, RecordingReceiver
 from ._reset import fresh_platform
 from ._rules import classify_status, default_schedule, next_retry_at
@@ -88,6 +90,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "CONTRACT_NAME",
+    "ABORTED",
+    "ATOMIC_PROFILE",
     "CREDENTIAL_TYPES",
     "DEFAULT_PER_ENDPOINT",
     "DEFAULT_START",
@@ -130,9 +134,11 @@ __all__ = [
     "InvalidInput",
     "MemoryStore",
     "NotFound",
+    "NotSimulated",
     "Outcome",
     "OutgoingRequest",
     "Platform",
+    "Profile",
     "ReceivedRequest",
     "RecordingReceiver",
     "ResetOrder",
@@ -165,4 +171,5 @@ __all__ = [
     "next_retry_at",
     "parse_duration",
     "parse_time",
+    "profile_schedule",
 ]

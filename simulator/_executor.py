@@ -367,6 +367,9 @@ class Executor:
         ):
             subscription.consecutive_failures = failures
             store.save_subscription(subscription)
+        if verdict.streak is not None and subscription is not None:
+            subscription.failing_since = verdict.streak[0]  # a profile's time-based disabling
+            store.save_subscription(subscription)
         if verdict.end is not None:
             self.end(unit, verdict.end, verdict.reason, members)
             if subscription is not None:

@@ -48,6 +48,10 @@ class IdSource:
         """A UUID-shaped secret (a subscription's signing secret): unguessable when unseeded."""
         return _uuid4(self._secret_rng.getrandbits(128))
 
+    def secret_bytes(self, nbytes: int) -> bytes:
+        """Random bytes for a secret: unguessable when unseeded."""
+        return self._secret_rng.getrandbits(nbytes * 8).to_bytes(nbytes, "big")
+
     def token(self, nbytes: int = 24) -> str:
         """A secret (client secret, access token): unguessable when unseeded."""
         return self._secret_rng.getrandbits(nbytes * 8).to_bytes(nbytes, "big").hex()

@@ -88,6 +88,9 @@ class Subscription:
     disabled_reason: str | None = None
     disabled_at: float | None = None
     consecutive_failures: int = 0
+    #: When its current streak of failed messages began, for a profile that disables by
+    #: time (Svix); None while it is not failing, and always under the Atomic rules.
+    failing_since: float | None = None
     #: A delivery credential of the environment (see `_credentials.py`), or None.
     credential_id: str | None = None
     #: A Jinja2 template that reshapes the payload (see `_mapping.py`), or None.

@@ -41,9 +41,11 @@ from ._models import (
     Event,
     Subscription,
 )
+from ._profile import ATOMIC_PROFILE, Profile
+from ._profile_rules import profile_rules
+from ._profile_writer import make_secret, profile_envelope, profile_signing
 from ._recovery import recover
 from ._routes import Routes
-from ._rules import ATOMIC_RULES
 from ._scheduler import Scheduler
 from ._settings import Settings
 from ._signals import Emitter, EventPublished, Listener, SubscriptionChanged
@@ -51,7 +53,7 @@ from ._storage import Store
 from ._store import MemoryStore
 from ._transport import InProcessTransport
 from ._validation import SUBSCRIPTION_ATTRIBUTES, check_subscription_fields
-from ._writer import RequestWriter
+from ._writer import USER_AGENT, RequestWriter
 
 __all__ = ["Dispatcher", "Platform"]
 
@@ -76,9 +78,14 @@ class Platform:
         seed: int | None = 0,
         token_clock: Clock | None = None,
         keep_bodies: bool = True,
+        profile: Profile | None = None,
     ) -> None:
         self.clock: Clock = clock if clock is not None else VirtualClock()
-        self.settings = settings or Settings()
+        #: The sender whose rules it follows (`ATOMIC_PROFILE` unless told): its signing,
+        #: envelope, schedule and disabling; its settings are the default `settings`.
+        self.profile = profile if profile is not None else ATOMIC_PROFILE
+        self.settings = settings or self.profile.default_settings()
+        self._new_secret = make_secret(self.profile)
         self.transport: Transport = transport if transport is not None else InProcessTransport()
         self.store: Store = store if store is not None else MemoryStore()
         self.ids = IdSource(seed)
@@ -97,8 +104,14 @@ class Platform:
             store=self.store,
             transport=self.transport,
             loop=self._loop,
-            writer=RequestWriter(clock=self.clock, tokens=self._tokens),
-            rules=ATOMIC_RULES,
+            writer=RequestWriter(
+                clock=self.clock,
+                tokens=self._tokens,
+                envelope=profile_envelope(self.profile),
+                signing=profile_signing(self.profile),
+                user_agent=self.profile.user_agent or USER_AGENT,
+            ),
+            rules=profile_rules(self.profile),
             ids=self.ids,
             emitter=self._signals,
             keep_bodies=keep_bodies,
@@ -189,7 +202,7 @@ class Platform:
                 environment_id=env_id,
                 types=fields["types"],
                 url=fields["url"],
-                secret=self.ids.secret_uuid(),
+                secret=self._new_secret(self.ids),
                 created=now,
                 updated=now,
                 headers=fields.get("headers", {}),
@@ -282,6 +295,7 @@ class Platform:
                 subscription.consecutive_failures = self._executor.rules.failures_after_enable(
                     subscription
                 )
+                subscription.failing_since = None
                 subscription.updated = now
                 self.store.save_subscription(subscription)
                 self._signals.emit(SubscriptionChanged(subscription, "enabled", now))

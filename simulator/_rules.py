@@ -72,6 +72,8 @@ class Answer(NamedTuple):
     scheduled_at: float
     #: Seconds after `scheduled_at` the receiver asked the next retry to wait, or None.
     retry_after: float | None
+    #: The receiver asked for no more retries of this message (a profile's abort header).
+    abort: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -95,6 +97,9 @@ class Verdict(NamedTuple):
     disable: bool = False
     #: Send the delivered event once more, as a duplicate.
     duplicate: bool = False
+    #: A profile's time-based disabling: `(since,)` sets when the subscription's failing
+    #: streak began (`(None,)` clears it); None leaves it.
+    streak: tuple[float | None] | None = None
 
 
 # The verdicts of a success, built once: most attempts end with one of them. A success sets
@@ -167,6 +172,7 @@ def judge(result: TransportResult, settings: Settings, scheduled_at: float) -> A
             retry_after_delay(result, settings, scheduled_at)  # RETRY-AFTER
             if result.status_code in settings.retry_after_statuses
             else None,
+            False,
         ),
     )
 

@@ -44,6 +44,7 @@ __all__ = [
     "USER_AGENT",
     "EncodeEnvelope",
     "Envelope",
+    "EnvelopeHeaders",
     "EnvelopeFields",
     "ExtendedRequest",
     "RequestWriter",
@@ -69,12 +70,18 @@ EnvelopeFields = Callable[[str, str, str, Sequence[Event], bool], dict[str, Any]
 SigningScheme = Callable[[dict[str, str], str, bytes, Settings, str, float], None]
 
 
+#: Headers that name what a body carries, for envelopes that say it in headers too (GitHub's
+#: `X-GitHub-Event`): `(events, subscription_id)`.
+EnvelopeHeaders = Callable[[Sequence[Event], str], dict[str, str]]
+
+
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """How events are wrapped in a request body."""
+    """How events are wrapped in a request body (and, for some senders, its headers)."""
 
     encode: EncodeEnvelope
     fields: EnvelopeFields
+    headers: EnvelopeHeaders | None = None
 
 
 #: `json.dumps(..., separators=(",", ":"))` without building an encoder per call.
@@ -185,6 +192,7 @@ class RequestWriter:
         self._tokens = tokens
         self._encode = envelope.encode
         self._fields = envelope.fields
+        self._envelope_headers = envelope.headers
         self._sign = signing
         self.user_agent = user_agent
 
@@ -215,6 +223,8 @@ class RequestWriter:
             "Content-Type": "application/json",
             "User-Agent": self.user_agent,
         }
+        if self._envelope_headers is not None:
+            headers.update(self._envelope_headers(events, subscription.id))
         self._sign(headers, subscription.secret, body, settings, events[0].id, now)
         if subscription.credential_id is None and failure is None:
             return OutgoingRequest(

@@ -5,17 +5,20 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from hooksim.contracts import DEFAULT_SIGNATURE_HEADER, SENDER_HEADERS
-from hooksim.simulator import InvalidInput
+from hooksim.simulator import InvalidInput, Profile
 
 from ._checks import CHECKS
 from ._client import HttpSender, Sender, WsgiSender, validate_url
 from ._effects import EffectsProbeError, fetch_effects
 from ._grade import CountEffects, Session, grade
 from ._payloads import Payloads
+from ._profile_checks import PROFILE_CHECKS, applies
 from ._results import KitResult
+from ._schemes import KitScheme
 
 __all__ = ["METHODS", "RESERVED_HEADERS", "check_receiver", "validate_url"]
 
@@ -26,12 +29,14 @@ RESERVED_HEADERS = SENDER_HEADERS
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
-def _validate_headers(headers: Mapping[str, str] | None, signature_header: str) -> dict[str, str]:
+def _validate_headers(
+    headers: Mapping[str, str] | None, scheme_headers: frozenset[str]
+) -> dict[str, str]:
     if headers is None:
         return {}
     if not isinstance(headers, Mapping):
         raise InvalidInput("headers must be a mapping of names to values", field="headers")
-    reserved = SENDER_HEADERS | {signature_header.lower()}
+    reserved = SENDER_HEADERS | scheme_headers
     checked: dict[str, str] = {}
     for name, value in headers.items():
         if not isinstance(name, str) or not _TOKEN.match(name):
@@ -56,6 +61,15 @@ def _sender(target: Any, timeout: float, path: str) -> Sender:
     )
 
 
+def _profile(name: str | None) -> Profile:
+    from hooksim.scenarios import ScenarioInputError, resolve_profile
+
+    try:
+        return resolve_profile(name)
+    except ScenarioInputError as exc:
+        raise InvalidInput(exc.message, field="profile") from None
+
+
 def _probe_reader(url: str, timeout: float) -> CountEffects:
     def read() -> dict[str, int]:
         return fetch_effects(url, timeout=timeout)
@@ -69,7 +83,7 @@ def check_receiver(
     secret: str,
     method: str = "POST",
     headers: Mapping[str, str] | None = None,
-    timeout: float = 10.0,
+    timeout: float | None = None,
     count_effects: CountEffects | None = None,
     path: str = "/",
     signature_header: str = DEFAULT_SIGNATURE_HEADER,
@@ -77,6 +91,7 @@ def check_receiver(
     webhook_id: str | None = None,
     batched: bool = False,
     effects_url: str | None = None,
+    profile: str | Profile | None = None,
 ) -> KitResult:
     """Grade a webhook receiver: send it signed deliveries and judge every answer.
 
@@ -87,7 +102,11 @@ def check_receiver(
     has performed per `data.id` (for example `lambda: dict(db_counts)`); it enables the
     `idempotent-effects` and `no-effects-when-rejected` checks. `effects_url` does the same
     for a receiver over HTTP: the URL of its effects probe (`fetch_effects`). `batched=True`
-    (the subscription batches events) enables `handles-batched`.
+    (the subscription batches events) enables `handles-batched`. `profile` grades the
+    receiver of another sender (a bundled profile's name such as `standard-webhooks`, `svix`,
+    `stripe`, `github`, a profile file's path, or a `Profile`): deliveries are written and
+    signed as that sender's, and the checks its signing scheme makes necessary run too
+    (timestamps outside the tolerance, signature lists, secret rotation, replays).
 
     Raises `ReceiverUnreachable` when the first request never reaches the receiver,
     `EffectsProbeError` when the effects probe cannot be used before anything is sent, and
@@ -100,6 +119,9 @@ def check_receiver(
     """
     if not isinstance(secret, str) or not secret:
         raise InvalidInput("secret must be a non-empty string", field="secret")
+    chosen = profile if isinstance(profile, Profile) else _profile(profile)
+    if timeout is None:  # the sender's own answer window (Atomic: 10 s)
+        timeout = chosen.default_settings().timeout
     if not isinstance(method, str) or method.upper() not in METHODS:
         raise InvalidInput(f"method must be POST or PUT, not {method!r}", field="method")
     if (
@@ -120,7 +142,9 @@ def check_receiver(
         count_effects = _probe_reader(effects_url, float(timeout))
     if not isinstance(signature_header, str) or not _TOKEN.match(signature_header):
         raise InvalidInput(f"bad signature header name {signature_header!r}")
-    custom = _validate_headers(headers, signature_header)
+    scheme = KitScheme.of(chosen, signature_header)
+    scheme.check_secret(secret)
+    custom = _validate_headers(headers, scheme.reserved())
     sender = _sender(target, float(timeout), path)
     try:
         payloads = Payloads(secret=secret, environment_id=environment_id, webhook_id=webhook_id)
@@ -133,9 +157,12 @@ def check_receiver(
             signature_header=signature_header,
             count_effects=count_effects,
             batched=bool(batched),
+            scheme=scheme,
         )
         wanted = {"handles-batched"} if batched else set()
-        return grade(session, [c for c in CHECKS if not c.opt_in or c.id in wanted])
+        checks = [c for c in CHECKS if not c.opt_in or c.id in wanted]
+        checks += [c for c in PROFILE_CHECKS if applies(c, scheme)]
+        return replace(grade(session, checks), profile=chosen.name)
     except EffectsProbeError as exc:
         if secret not in exc.message:
             raise

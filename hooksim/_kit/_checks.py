@@ -10,12 +10,11 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 
-from hooksim.contracts import sign
 from hooksim.simulator import EVENT_TYPES, format_time
 
 from ._client import Exchange
 from ._grade import CheckSpec, Session, Verdict
-from ._payloads import canonical_body, unusual_body
+from ._payloads import unusual_body
 
 __all__ = ["CHECKS", "CHECK_IDS", "OPT_IN_CHECK_IDS"]
 
@@ -66,10 +65,6 @@ def _expect_4xx(exchanges: Sequence[Exchange], passed: str, accepted_means: str)
     )
 
 
-def sign_of(s: Session, body: bytes) -> str:
-    return s.payloads.signature(body)
-
-
 # sending checks ---------------------------------------------------------------------
 def accepts_valid_signature(s: Session) -> Verdict:
     assert s.probe is not None
@@ -91,13 +86,10 @@ def accepts_method(s: Session) -> Verdict:
 
 def rejects_invalid_signature(s: Session) -> Verdict:
     deliveries = []
-    for label, secret in (
-        ("signed with another secret", "not-" + s.payloads.ids.uuid()),
-        ("signed with an empty secret (a missing secret setting)", ""),
-    ):
-        envelope = s.payloads.envelope(s.payloads.data("card-completed"))
-        signature = sign(secret, canonical_body(envelope))
-        deliveries.append(s.delivery(label, envelope, signature=signature))
+    for index in range(len(s.wrong_signatures(s.envelope(s.payloads.data("card-completed"))))):
+        envelope = s.envelope(s.payloads.data("card-completed"))
+        label, signature = s.wrong_signatures(envelope)[index]
+        deliveries.append(s.delivery(label, envelope, signature=signature, valid=False))
     return _expect_4xx(
         s.send_all(deliveries),
         "wrongly signed deliveries got a 4xx",
@@ -106,7 +98,7 @@ def rejects_invalid_signature(s: Session) -> Verdict:
 
 
 def rejects_missing_signature(s: Session) -> Verdict:
-    envelope = s.payloads.envelope(s.payloads.data("card-completed"))
+    envelope = s.envelope(s.payloads.data("card-completed"))
     delivery = s.delivery(f"no {s.signature_header} header", envelope, signature=False)
     return _expect_4xx(
         [s.send(delivery)],
@@ -116,8 +108,8 @@ def rejects_missing_signature(s: Session) -> Verdict:
 
 
 def rejects_tampered_body(s: Session) -> Verdict:
-    original = s.payloads.envelope(s.payloads.data("card-completed"))
-    signature = sign_of(s, canonical_body(original))
+    original = s.envelope(s.payloads.data("card-completed"))
+    signature = s.signature_for(original)
     tampered = copy.deepcopy(original)
     tampered["data"]["endUserId"] = "user-attacker"
     tampered["data"]["properties"] = {"values": {"rating": 5, "comment": "changed in transit"}}
@@ -139,8 +131,8 @@ def rejects_malformed_signature(s: Session) -> Verdict:
         ("the valid signature with '00' appended", lambda sig: sig + "00"),
         ("64 characters that are not hex", lambda sig: "z" * 64),
     ):
-        envelope = s.payloads.envelope(s.payloads.data("card-completed"))
-        signature = make(sign_of(s, canonical_body(envelope)))
+        envelope = s.envelope(s.payloads.data("card-completed"))
+        signature = make(s.signature_for(envelope))
         deliveries.append(s.delivery(label, envelope, signature=signature))
     return _expect_4xx(
         s.send_all(deliveries),
@@ -157,7 +149,7 @@ def verifies_raw_bytes(s: Session) -> Verdict:
             "properties": {"values": {"rating": 4, "score": 1.0, "comment": "Très bien / ok"}},
         },
     )
-    envelope = s.payloads.envelope(data)
+    envelope = s.envelope(data)
     delivery = s.delivery(
         "signed body written unusually (whitespace, \\u00e9, \\/, reversed keys, 1.0)",
         envelope,
@@ -186,15 +178,15 @@ def accepts_duplicate(s: Session) -> Verdict:
     data = s.payloads.data("card-completed")
     one_by_one = s.send_all(
         [
-            s.delivery("copy 1 of event A (one after the other)", s.payloads.envelope(data)),
-            s.delivery("copy 2 of event A (one after the other)", s.payloads.envelope(data)),
+            s.delivery("copy 1 of event A (one after the other)", s.envelope(data)),
+            s.delivery("copy 2 of event A (one after the other)", s.envelope(data)),
         ]
     )
     data = s.payloads.data("card-completed")
     together = s.send_together(
         [
-            s.delivery("copy 1 of event B (both in flight)", s.payloads.envelope(data)),
-            s.delivery("copy 2 of event B (both in flight)", s.payloads.envelope(data)),
+            s.delivery("copy 1 of event B (both in flight)", s.envelope(data)),
+            s.delivery("copy 2 of event B (both in flight)", s.envelope(data)),
         ]
     )
     return _expect_2xx(
@@ -207,8 +199,8 @@ def tolerates_unknown_fields(s: Session) -> Verdict:
     data = s.payloads.data("card-completed")
     data["experimentContext"] = {"experimentId": "exp-7", "variant": "B"}
     data["cardContext"]["cardTemplateTags"] = ["onboarding", "new-field"]
-    extra = s.payloads.envelope(data, deliveryAttempt=1, schemaVersion="2")
-    unknown = s.payloads.envelope(s.payloads.data(UNKNOWN_EVENT_TYPE))
+    extra = s.envelope(data, deliveryAttempt=1, schemaVersion="2")
+    unknown = s.envelope(s.payloads.data(UNKNOWN_EVENT_TYPE))
     return _expect_2xx(
         s.send_all(
             [
@@ -233,8 +225,8 @@ def tolerates_out_of_order(s: Session) -> Verdict:
     return _expect_2xx(
         s.send_all(
             [
-                s.delivery(f"card {card}: card-completed first", s.payloads.envelope(completed)),
-                s.delivery(f"card {card}: card-published after", s.payloads.envelope(published)),
+                s.delivery(f"card {card}: card-completed first", s.envelope(completed)),
+                s.delivery(f"card {card}: card-published after", s.envelope(published)),
             ]
         ),
         "card-completed before card-published both got a 2xx",
@@ -247,9 +239,7 @@ def survives_large_payload(s: Session) -> Verdict:
     values = {f"answer{n:03d}": chunk for n in range(LARGE_VALUES_BYTES // 1024)}
     data = s.payloads.data("card-completed")
     data["properties"] = {"values": values}
-    delivery = s.delivery(
-        "card-completed with 256 KiB in properties.values", s.payloads.envelope(data)
-    )
+    delivery = s.delivery("card-completed with 256 KiB in properties.values", s.envelope(data))
     exchange = s.send(delivery)
     verdict = _expect_2xx([exchange], f"a {len(delivery.body) // 1024} KiB delivery got a 2xx")
     if exchange.status == 413:
@@ -288,7 +278,7 @@ def handles_batched(s: Session) -> Verdict:
         ("a batch of 3 events (isBatched: true, data a list)", BATCH_TYPES),
         ("a batch of 1 event", BATCH_TYPES[:1]),
     ):
-        envelope = s.payloads.envelope([s.payloads.data(t) for t in types], isBatched=True)
+        envelope = s.envelope([s.payloads.data(t) for t in types], isBatched=True)
         deliveries.append(s.delivery(label, envelope))
     return _expect_2xx(s.send_all(deliveries), "signed batched deliveries got a 2xx")
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -10,11 +11,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hooksim.contracts import DEFAULT_SIGNATURE_HEADER
-from hooksim.simulator import HooksimError
+from hooksim.simulator import ATOMIC_PROFILE, HooksimError
 
 from ._client import UNREACHABLE, Delivery, Exchange, Sender
 from ._payloads import Payloads, canonical_body
 from ._results import CheckResult, KitResult, Latency
+from ._schemes import KitScheme
 
 __all__ = [
     "CountEffects",
@@ -70,14 +72,17 @@ class Session:
         signature_header: str = DEFAULT_SIGNATURE_HEADER,
         count_effects: CountEffects | None = None,
         batched: bool = False,
+        scheme: KitScheme | None = None,
     ) -> None:
         self.sender = sender
+        #: The sender's envelope and signing (a platform profile's; Atomic's by default).
+        self.scheme = scheme or KitScheme.of(ATOMIC_PROFILE, signature_header)
         #: The subscription batches events: `handles-batched` runs (it is opt-in).
         self.batched = batched
         self.payloads = payloads
         self.method = method
         self.custom_headers = dict(headers)
-        self.signature_header = signature_header
+        self.signature_header = self.scheme.signature_header
         self.count_effects = count_effects
         self.timeout = sender.timeout
         self.exchanges: list[Exchange] = []
@@ -97,30 +102,92 @@ class Session:
         body: bytes | None = None,
         signature: str | None | bool = True,
         method: str | None = None,
+        timestamp: float | None = None,
+        message_id: str | None = None,
+        secrets: Sequence[str | None] | None = None,
+        valid: bool | None = None,
     ) -> Delivery:
         """A delivery of `envelope` (or of `body`, the envelope written another way).
 
-        `signature`: True signs the bytes sent with the secret; False sends no signature
-        header; a string is sent as the signature header as it is.
+        `signature`: True signs the bytes sent with the secret (or with each of `secrets`,
+        listed as the scheme lists them); False sends no signature header; a string is sent
+        as the signature header as it is. Schemes that sign a message id and a timestamp send
+        `message_id` (the event's by default) and `timestamp` (now by default). `valid`
+        overrides whether the delivery counts as correctly signed.
         """
         raw = body if body is not None else canonical_body(envelope)
         headers = self.payloads.base_headers(self.custom_headers)
-        valid = False
-        if signature is True:
-            headers[self.signature_header] = self.payloads.signature(raw)
-            valid = True
+        scheme = self.scheme
+        when = self.payloads.now() if timestamp is None else timestamp
+        mid = message_id if message_id is not None else scheme.message_id(envelope)
+        chosen = [self._secret if x is None else x for x in (secrets or [None])]
+        signed = scheme.headers(chosen, raw, envelope, mid, when)
+        headers.update(signed)
+        ok = signature is True
+        if signature is False:
+            del headers[scheme.signature_header]
         elif isinstance(signature, str):
-            headers[self.signature_header] = signature
-            valid = signature == self.payloads.signature(raw)
-        data = envelope.get("data")
+            headers[scheme.signature_header] = signature
+            ok = signature == scheme.signature_value(self._secret, raw, envelope, mid, when)
+        if secrets is not None and signature is True:
+            ok = self._secret in chosen
+        data = scheme.data_of(envelope)
         data_id = data.get("id") if isinstance(data, Mapping) else None
-        return Delivery(label, method or self.method, tuple(headers.items()), raw, data_id, valid)
+        return Delivery(
+            label,
+            method or self.method,
+            tuple(headers.items()),
+            raw,
+            data_id,
+            ok if valid is None else valid,
+        )
+
+    def envelope(self, data: Mapping[str, Any] | list[Any], **extra: Any) -> dict[str, Any]:
+        """The sender's envelope around `data` (a fresh one each time, as per attempt)."""
+        return self.scheme.envelope(self.payloads, data, **extra)
+
+    def wrong_signatures(self, envelope: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Signature values for `envelope` a receiver must refuse, each with what is wrong."""
+        other = self.other_secret()
+        return self.scheme.wrong_signatures(
+            self._secret,
+            canonical_body(envelope),
+            envelope,
+            self.scheme.message_id(envelope),
+            self.payloads.now(),
+            other,
+        )
+
+    def other_secret(self) -> str:
+        """A secret of the sender's kind that is not the receiver's."""
+        raw = self.payloads.ids.rng.getrandbits(192).to_bytes(24, "big")
+        if self.scheme.name in ("standard-webhooks", "svix"):
+            return "whsec_" + base64.b64encode(raw).decode("ascii")
+        if self.scheme.name == "stripe":
+            return "whsec_" + raw.hex()
+        return "not-" + self.payloads.ids.uuid()
+
+    def signature_for(
+        self,
+        envelope: Mapping[str, Any],
+        body: bytes | None = None,
+        secret: str | None = None,
+        timestamp: float | None = None,
+    ) -> str:
+        """The signature header's value for `envelope` (or `body`) signed with `secret` (the
+        receiver's by default), at the moment and with the message id `delivery` uses."""
+        raw = body if body is not None else canonical_body(envelope)
+        return self.scheme.signature_value(
+            self._secret if secret is None else secret,
+            raw,
+            envelope,
+            self.scheme.message_id(envelope),
+            self.payloads.now() if timestamp is None else timestamp,
+        )
 
     def event(self, label: str, event_type: str, **overrides: Any) -> Delivery:
         """A correctly signed delivery of a fresh event."""
-        return self.delivery(
-            label, self.payloads.envelope(self.payloads.data(event_type, **overrides))
-        )
+        return self.delivery(label, self.envelope(self.payloads.data(event_type, **overrides)))
 
     # sending ------------------------------------------------------------------------
     def send(self, delivery: Delivery) -> Exchange:

@@ -26,7 +26,8 @@ def print_result(result: KitResult, file: IO[str] | None = None) -> None:
 
     console = Console(file=file, highlight=False, soft_wrap=False)
     console.print(
-        f"Receiver [bold]{result.receiver}[/bold] ({result.method}, timeout {result.timeout:g} s)",
+        f"Receiver [bold]{result.receiver}[/bold] ({result.method}, timeout {result.timeout:g} s"
+        + (f", profile {result.profile})" if result.profile != "atomic" else ")"),
         markup=True,
     )
     table = Table(show_lines=False, header_style="bold")

@@ -167,6 +167,8 @@ class KitResult:
     latency: Latency
     #: What most likely went wrong, when the failures share one cause (a 404 everywhere...).
     hints: tuple[str, ...] = ()
+    #: The platform profile whose sender the receiver was graded as receiving from.
+    profile: str = "atomic"
 
     @property
     def passed(self) -> bool:
@@ -208,6 +210,7 @@ class KitResult:
             "checks": [check.to_dict() for check in self.checks],
             "summary": self.summary(),
             "receiver": {"url": self.receiver, "method": self.method},
+            "profile": self.profile,
             "timeout_s": self.timeout,
             "latency": self.latency.to_dict(),
             "hints": list(self.hints),
@@ -216,7 +219,8 @@ class KitResult:
     def explain(self) -> str:
         summary = self.summary()
         head = (
-            f"receiver {self.receiver} ({self.method}): {summary['failed']} of "
+            f"receiver {self.receiver} ({self.method}, profile {self.profile}): "
+            f"{summary['failed']} of "
             f"{summary['total']} checks failed"
         )
         hints = [f"hint: {hint}" for hint in self.hints]

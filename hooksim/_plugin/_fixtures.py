@@ -15,7 +15,7 @@ import pytest
 
 if TYPE_CHECKING:
     from hooksim._kit import KitResult
-    from hooksim.simulator import Settings, VirtualClock
+    from hooksim.simulator import Profile, Settings, VirtualClock
 
     from ._client import HooksimClient
     from ._harness import HooksimPlatform, MountedURL
@@ -27,6 +27,7 @@ __all__ = [
     "hooksim_clock",
     "hooksim_mount",
     "hooksim_platform",
+    "hooksim_profile",
     "hooksim_receiver",
     "hooksim_seed",
     "hooksim_settings",
@@ -48,7 +49,27 @@ def hooksim_seed(request: pytest.FixtureRequest) -> int:
 
 
 @pytest.fixture
-def hooksim_settings() -> Settings:
+def hooksim_profile(request: pytest.FixtureRequest) -> Profile:
+    """The platform profile the test's platform follows: `@pytest.mark.hooksim_profile(NAME)`,
+    else `--hooksim-profile NAME`, else `atomic` (the Atomic Webhooks API). NAME is a bundled
+    profile (standard-webhooks, svix, stripe, github) or a profile file's path.
+
+    Override it to pin one for a folder::
+
+        @pytest.fixture
+        def hooksim_profile():
+            from hooksim.scenarios import load_profile
+            return load_profile("svix")
+    """
+    from hooksim.scenarios import resolve_profile
+
+    marker = request.node.get_closest_marker("hooksim_profile")
+    chosen = marker.args[0] if marker is not None and marker.args else None
+    return resolve_profile(chosen, request.config.getoption("hooksim_profile", None))
+
+
+@pytest.fixture
+def hooksim_settings(hooksim_profile: Profile) -> Settings:
     """The platform's delivery `Settings` (the seed's defaults: retries backing off from 10 s
     for up to 4 hours, disabled after 23 consecutive failures, 10 s timeout).
 
@@ -61,11 +82,10 @@ def hooksim_settings() -> Settings:
             return Settings(max_retries=5, disable_threshold=10, timeout=5)
 
     or change a single test with the marker
-    `@pytest.mark.hooksim_settings(retry_base=1, disable_threshold=3)`.
+    `@pytest.mark.hooksim_settings(retry_base=1, disable_threshold=3)`. Under a platform
+    profile (`hooksim_profile`) the defaults are that sender's (Svix: a 15 s timeout, ...).
     """
-    from hooksim.simulator import Settings
-
-    return Settings()
+    return hooksim_profile.default_settings()
 
 
 @pytest.fixture
@@ -90,6 +110,7 @@ def hooksim_platform(
     hooksim_clock: VirtualClock,
     hooksim_settings: Settings,
     hooksim_seed: int,
+    hooksim_profile: Profile,
 ) -> Iterator[HooksimPlatform]:
     """A fresh in-process webhook platform on `hooksim_clock`, with an environment created.
 
@@ -114,7 +135,9 @@ def hooksim_platform(
         if marker.args:
             settings = marker.args[0]
         settings = settings.with_changes(**marker.kwargs)
-    harness = HooksimPlatform(settings=settings, seed=hooksim_seed, clock=hooksim_clock)
+    harness = HooksimPlatform(
+        settings=settings, seed=hooksim_seed, clock=hooksim_clock, profile=hooksim_profile
+    )
     yield harness
     harness.close()
 

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hooksim.simulator import (
+    ATOMIC_PROFILE,
     AttemptRecord,
     Delivery,
     Event,
@@ -21,6 +22,7 @@ from hooksim.simulator import (
     NotFound,
     OutgoingRequest,
     Platform,
+    Profile,
     Settings,
     Signal,
     Subscription,
@@ -121,16 +123,20 @@ class HooksimPlatform:
         self,
         *,
         settings: Settings | None = None,
+        profile: Profile | None = None,
         seed: int = 0,
         clock: VirtualClock | None = None,
     ) -> None:
         self.clock = clock if clock is not None else VirtualClock()
-        self.settings = settings if settings is not None else Settings()
+        #: The sender whose rules the platform follows (Atomic's unless told).
+        self.profile = profile if profile is not None else ATOMIC_PROFILE
+        self.settings = settings if settings is not None else self.profile.default_settings()
         self.seed = seed
         self.transport = RoutingTransport()
         self.platform = Platform(
             clock=self.clock,
             settings=self.settings,
+            profile=self.profile,
             transport=self.transport,
             seed=seed,
             # Tokens live on a clock that stands still: advancing hours never logs a client out.

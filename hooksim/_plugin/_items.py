@@ -87,6 +87,7 @@ class ScenarioItem(pytest.Item):
             seed=self.config.getoption("hooksim_seed", None),
             session=target_session(self.config),
             receivers={n: b for n, b in bindings.items() if n in self.scenario.receivers},
+            profile=self.config.getoption("hooksim_profile", None),
         )
         self.result = result
         self.user_properties.append(("hooksim_seed", result.seed))

@@ -291,13 +291,17 @@ def render() -> str:
     return json.dumps(document(), indent=2, ensure_ascii=False) + "\n"
 
 
-def main(argv: list[str]) -> int:
-    text = render()
+def write_or_check(argv: list[str], target: Path, text: str, count: int, version: int) -> int:
+    """Write `text` to `target`, or with `--check` say (exit 1) whether it differs."""
     if argv[1:] == ["--check"]:
-        return 0 if TARGET.read_text(encoding="utf-8") == text else 1
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET} ({len(vectors())} vectors, version {VERSION})")
+        return 0 if target.read_text(encoding="utf-8") == text else 1
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target} ({count} vectors, version {version})")
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return write_or_check(argv, TARGET, render(), len(vectors()), VERSION)
 
 
 if __name__ == "__main__":
