@@ -190,11 +190,13 @@ def test_run_profile_applies_to_scenarios_that_name_none(
     runner = CliRunner()
     atomic = runner.invoke(main, ["run", "s.yaml", "--json", "a.json"])
     assert atomic.exit_code == 1  # Atomic retries: attempts at 0, 10 s, 30 s, ...
-    github = runner.invoke(main, ["run", "s.yaml", "--profile", "github", "--json", "g.json"])
+    github = runner.invoke(
+        main, ["run", "s.yaml", "--profile", "github", "--json", "g.json", "--report", "out"]
+    )
     assert github.exit_code == 0, github.output
     saved = json.loads(Path("g.json").read_text())
     assert saved["scenarios"][0]["profile"] == "github"
-    html = Path("hooksim-report/index.html").read_text()
+    html = Path("out/index.html").read_text()
     assert "platform profiles: github" in html and '<code class="profile">github</code>' in html
     bad = runner.invoke(main, ["run", "s.yaml", "--profile", "gihub"])
     assert bad.exit_code == 2 and "did you mean 'github'" in bad.output

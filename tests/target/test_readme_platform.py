@@ -32,7 +32,7 @@ def test_the_readme_commands_judge_a_served_platform(
         script.replace("http://127.0.0.1:8080", target.url)
         .replace("--client-id ci ", f"--client-id {CLIENT_ID} ")
         .replace("ci-secret-value", CLIENT_SECRET)
-        .replace("--report conformance/", "-k outage --report conformance/")
+        .replace("--report conformance/", "-k outage-then-recovery --report conformance/")
     )
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"], "NO_COLOR": "1"}
