@@ -25,12 +25,13 @@ from typing import TYPE_CHECKING
 
 from ._errors import NotFound
 from ._models import AttemptRecord, BatchPolicy, Delivery, DeliveryState, Outcome, Subscription
-from ._outgoing import build_request, transmit
+from ._outgoing import build_request
 from ._scheduler import Timer
 from ._settings import Settings
 from ._signals import AttemptFinished
 from ._storage import QueuedBatch
 from ._transport import OutgoingRequest, TransportResult
+from ._wire import send_safely
 
 if TYPE_CHECKING:
     from ._platform import Platform
@@ -188,19 +189,26 @@ class Batcher:
         batch.attempts += 1
         for member in members:
             member.attempts = batch.attempts
-        events = [platform.store.event(batch.environment_id, m.event_id) for m in members]
         request_id = platform.ids.uuid()
-        request = build_request(
-            request_id=request_id,
-            events=events,
-            subscription=subscription,
-            credential=platform.delivery_credential(subscription),
-            signature_header=settings.signature_header,
-            timeout=settings.timeout,
-            clock=platform.clock,
-            user_agent=_user_agent(),
-            batched=True,
-        )
+        try:
+            events = [platform.store.event(batch.environment_id, m.event_id) for m in members]
+            request = build_request(
+                request_id=request_id,
+                events=events,
+                subscription=subscription,
+                credential=platform.delivery_credential(subscription),
+                signature_header=settings.signature_header,
+                timeout=settings.timeout,
+                clock=platform.clock,
+                user_agent=_user_agent(),
+                batched=True,
+            )
+        except Exception as exc:
+            # Never in limbo: the batch (one request, one unit) ends; the run goes on.
+            event_ids = tuple(m.event_id for m in members)
+            platform._log_unprepared(members[0], subscription, scheduled_at, exc, event_ids)
+            self._end(batch, DeliveryState.UNDELIVERED, "internal-error")
+            return
         answered = partial(
             self._answered, batch, members, settings, scheduled_at, now, request, request_id
         )
@@ -216,7 +224,7 @@ class Batcher:
             leaving()
             if not platform.transport.simulated:
                 platform.store.flush()
-        answered(transmit(platform.transport, request))
+        answered(send_safely(platform.transport, request))
 
     def _answered(
         self,

@@ -19,7 +19,7 @@ from ._clock import Clock, VirtualClock, WallClock
 from ._collector import batch_of_work
 from ._credentials import DeliveryCredential, check_credential_fields
 from ._errors import Conflict, InvalidInput, NotFound
-from ._events import EVENT_TYPES, make_event_data
+from ._events import EVENT_TYPES, check_event_data, check_overrides, make_event_data
 from ._ids import IdSource
 from ._models import (
     AttemptRecord,
@@ -31,7 +31,6 @@ from ._models import (
     Subscription,
 )
 from ._outgoing import build_request as build_extended_request
-from ._outgoing import transmit
 from ._retry import next_retry_at
 from ._routes import Routes
 from ._scheduler import Scheduler, Timer
@@ -51,6 +50,8 @@ from ._transport import InProcessTransport, OutgoingRequest, Transport, Transpor
 from ._validation import check_subscription_fields
 from ._wire import (
     answer_record,
+    unprepared_record,
+    unsendable_request,
 )
 from ._wire import (
     endpoint_of as _endpoint,
@@ -84,6 +85,9 @@ MAX_PUBLISH_COUNT = 100_000
 RETRIES_EXHAUSTED = "retries-exhausted"
 SUBSCRIPTION_DISABLED = "subscription-disabled"
 SUBSCRIPTION_DELETED = "subscription-deleted"
+#: hooksim could not build the request (a bug, or data spoiled after it was accepted): a
+#: retry would fail the same way, so the delivery ends here, its reason in the log.
+INTERNAL_ERROR = "internal-error"
 # The log's note on an attempt whose answer a restart lost (it is sent again).
 INTERRUPTED = (
     "interrupted: the platform stopped before this attempt was answered; it was sent again "
@@ -206,6 +210,23 @@ class Platform:
             self._batch(subscription, delivery, now)
         else:
             self._schedule_attempt(delivery, due)
+
+    def _log_unprepared(
+        self,
+        delivery: Delivery,
+        subscription: Subscription,
+        scheduled_at: float,
+        exc: Exception,
+        event_ids: tuple[str, ...] = (),
+    ) -> None:
+        """The log's row for an attempt whose request could not be built (nothing was sent);
+        the caller ends the delivery (or batch)."""
+        record = unprepared_record(
+            delivery, subscription, scheduled_at, self.clock.now(), exc, event_ids
+        )
+        self.store.log_attempt(record)
+        if self._listeners:
+            self._emit(AttemptFinished(record))
 
     def _log_interrupted(
         self,
@@ -452,6 +473,7 @@ class Platform:
         with self._lock, self.store.transaction(), batch_of_work():
             self.store.environment(env_id)
             now = self.clock.now()
+            check_overrides(event_type, overrides, now)  # before anything is stored
             events = []
             for _ in range(count):
                 data = make_event_data(event_type, ids=self.ids, now=now, overrides=overrides)
@@ -463,21 +485,30 @@ class Platform:
         """Publish an event whose `data` the caller wrote in full (an `id` is added if absent)."""
         with self._lock, self.store.transaction():
             self.store.environment(env_id)
-            event = self._accept_data(env_id, data, self.clock.now())
+            payload, raw = self._checked_data(env_id, data, set())
+            event = self._accept(env_id, payload, self.clock.now(), raw)
             self._settle()
             return event
 
     def publish_many(self, env_id: str, datas: Iterable[Mapping[str, Any]]) -> list[Event]:
         """Publish many caller-written events at once: like `publish_data` for each, but their
-        first attempts run together afterwards, as one batch of work."""
+        first attempts run together afterwards, as one batch of work. All are checked before
+        any is stored: one that cannot be sent refuses the call and nothing is published."""
         with self._lock, self.store.transaction(), batch_of_work():
             self.store.environment(env_id)
             now = self.clock.now()
-            events = [self._accept_data(env_id, data, now) for data in datas]
+            seen: set[str] = set()
+            ready = [self._checked_data(env_id, data, seen) for data in datas]
+            events = [self._accept(env_id, payload, now, raw) for payload, raw in ready]
             self._settle()
             return events
 
-    def _accept_data(self, env_id: str, data: Mapping[str, Any], now: float) -> Event:
+    def _checked_data(
+        self, env_id: str, data: Mapping[str, Any], seen: set[str]
+    ) -> tuple[dict[str, Any], bytes]:
+        """A caller-written event with its id, and the bytes it will be sent as."""
+        if type(data) is not dict and not isinstance(data, Mapping):
+            raise InvalidInput("an event's data must be an object", "data")
         payload = dict(data)
         if payload.get("analyticsEvent") not in _EVENT_SET:
             raise InvalidInput(
@@ -488,15 +519,22 @@ class Platform:
             self.ids.skip_uuid()  # so that a seed draws the same ids whether or not one is given
         else:
             payload["id"] = self.ids.uuid()
-        return self._accept(env_id, payload, now)
-
-    def _accept(self, env_id: str, data: dict[str, Any], now: float) -> Event:
-        # Events are kept by str(id): a numeric id must not replace an event (and its
-        # deliveries) published under the same id.
-        event_id = str(data["id"])
-        if self.store.has_event(env_id, event_id):
+        event_id = str(payload["id"])
+        if event_id in seen or self.store.has_event(env_id, event_id):
             raise Conflict(f"an event with id {event_id!r} was already published")
-        event = Event(event_id, env_id, str(data["analyticsEvent"]), data, now)
+        seen.add(event_id)
+        return payload, check_event_data(payload, "data")
+
+    def _accept(
+        self, env_id: str, data: dict[str, Any], now: float, raw: bytes | None = None
+    ) -> Event:
+        # Events are kept by str(id): a numeric id must not replace an event (and its
+        # deliveries) published under the same id. (Data that comes with its bytes was
+        # checked for that already, by `_checked_data`.)
+        event_id = str(data["id"])
+        if raw is None and self.store.has_event(env_id, event_id):
+            raise Conflict(f"an event with id {event_id!r} was already published")
+        event = Event(event_id, env_id, str(data["analyticsEvent"]), data, now, raw)
         self.store.add_event(event)
         if self._listeners:
             self._emit(EventPublished(event))
@@ -580,12 +618,18 @@ class Platform:
             self._end(delivery, DeliveryState.UNDELIVERED, SUBSCRIPTION_DISABLED)
             return
         settings = self.store.environment(delivery.environment_id).settings
-        event = self.store.event(delivery.environment_id, delivery.event_id)
         scheduled_at = (
             delivery.next_attempt_at if delivery.next_attempt_at is not None else self.clock.now()
         )
         delivery.attempts += 1
-        request, request_id = self._build_request(event, subscription, settings)
+        try:
+            event = self.store.event(delivery.environment_id, delivery.event_id)
+            request, request_id = self._build_request(event, subscription, settings)
+        except Exception as exc:
+            # Never in limbo: this delivery ends, and the run that got here goes on.
+            self._log_unprepared(delivery, subscription, scheduled_at, exc)
+            self._end(delivery, DeliveryState.UNDELIVERED, INTERNAL_ERROR)
+            return
         started = self.clock.now()
         if self.dispatcher is not None and self._dispatching:
             # Sent by a worker outside the lock: a slow receiver delays neither the other
@@ -601,7 +645,7 @@ class Platform:
         if not self.transport.simulated:
             # On disk before it leaves: after a crash it is logged and sent again, not lost.
             self.store.flush()
-        result = transmit(self.transport, request)
+        result = _send_safely(self.transport, request)
         self._answered(delivery, settings, scheduled_at, started, request, request_id, result)
 
     @property
@@ -785,14 +829,17 @@ class Platform:
     ) -> AttemptRecord:
         """One extra request that changes no delivery state: a duplicate or a test."""
         request, answered = self._prepare_copy(event, subscription, attempt, kind)
-        return answered(transmit(self.transport, request))
+        return answered(_send_safely(self.transport, request))
 
     def _prepare_copy(
         self, event: Event, subscription: Subscription, attempt: int, kind: str
     ) -> tuple[OutgoingRequest, Callable[[TransportResult], AttemptRecord]]:
         """The request for a copy, and what logs its answer (call that under the lock)."""
         settings = self.store.environment(subscription.environment_id).settings
-        request, request_id = self._build_request(event, subscription, settings)
+        try:
+            request, request_id = self._build_request(event, subscription, settings)
+        except Exception as exc:  # the copy fails (logged), its caller goes on
+            request, request_id = unsendable_request(subscription, settings.timeout, exc), ""
         started = self.clock.now()
         answered = partial(
             self._copy_answered,

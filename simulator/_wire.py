@@ -14,8 +14,8 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from ._encoding import encoded_data
-from ._models import AttemptRecord, Event, Outcome
-from ._outgoing import transmit
+from ._models import AttemptRecord, Delivery, Event, Outcome, Subscription
+from ._outgoing import ExtendedRequest, transmit
 from ._settings import Settings
 from ._transport import OutgoingRequest, Transport, TransportResult
 
@@ -27,6 +27,8 @@ __all__ = [
     "redact",
     "retry_after_delay",
     "send_safely",
+    "unprepared_record",
+    "unsendable_request",
 ]
 
 
@@ -74,6 +76,58 @@ def send_safely(transport: Transport, request: OutgoingRequest) -> TransportResu
         return transmit(transport, request)
     except Exception as exc:
         return TransportResult(Outcome.ERROR, error=f"transport raised {type(exc).__name__}: {exc}")
+
+
+def _failure(what: str, exc: BaseException) -> str:
+    # The exception's type and the start of its message, for whoever looks into the bug;
+    # never the request, which may hold credentials.
+    message = str(exc)
+    if len(message) > 200:
+        message = message[:197] + "..."
+    return f"hooksim could not {what} ({type(exc).__name__}: {message})"
+
+
+def unsendable_request(
+    subscription: Subscription, timeout: float, exc: BaseException
+) -> ExtendedRequest:
+    """A request that could not be built: sending it fails at once, with the reason."""
+    result = TransportResult(Outcome.ERROR, error=_failure("build this request", exc))
+
+    def fail(transport: Transport) -> TransportResult:
+        return result
+
+    return ExtendedRequest(subscription.method, subscription.url, {}, b"", timeout, finish=fail)
+
+
+def unprepared_record(
+    delivery: Delivery,
+    subscription: Subscription,
+    scheduled_at: float,
+    now: float,
+    exc: BaseException,
+    event_ids: tuple[str, ...] = (),
+) -> AttemptRecord:
+    """The log's row for an attempt whose request could not be built: nothing was sent, and
+    the delivery (or batch) ends undelivered."""
+    return AttemptRecord(
+        environment_id=delivery.environment_id,
+        event_id=delivery.event_id,
+        subscription_id=delivery.subscription_id,
+        attempt=delivery.attempts,
+        kind="delivery",
+        scheduled_at=scheduled_at,
+        started_at=now,
+        finished_at=now,
+        outcome=Outcome.ERROR,
+        status_code=None,
+        duration=0.0,
+        request_id="",
+        method=subscription.method,
+        url=subscription.url,
+        headers={},
+        error=_failure("build this request; the delivery ends undelivered (internal-error)", exc),
+        event_ids=event_ids,
+    )
 
 
 def answer_record(
