@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from ._api import make_app
 from ._auth import ApiClient
@@ -29,6 +29,7 @@ from ._clock import VirtualClock, WallClock, format_time
 from ._driver import DEFAULT_PER_ENDPOINT, DEFAULT_WORKERS, MAX_WORKERS, DeliveryPool, Driver
 from ._errors import HooksimError
 from ._hosts import HostPolicy
+from ._http_server import RequestHandler
 from ._http_transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, HttpTransport
 from ._platform import Platform
 from ._settings import Settings
@@ -113,18 +114,6 @@ class ServeOptions:
 
 def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-class _RequestHandler(WSGIRequestHandler):
-    """werkzeug's handler, quiet unless asked: access lines show the path, never the query
-    (pre-signed analytics URLs carry their signature there)."""
-
-    access_log = False
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if self.access_log:
-            path = self.path.split("?", 1)[0]
-            log.info('%s "%s %s" %s', self.address_string(), self.command, path, code)
 
 
 class ServedPlatform:
@@ -242,7 +231,7 @@ class ServedPlatform:
                 f"cannot listen on {options.host}:{options.port}: {reason}"
                 + ("; choose another --port (0 picks a free one)" if options.port else "")
             ) from None
-        handler = type("RequestHandler", (_RequestHandler,), {"access_log": options.access_log})
+        handler = type("RequestHandler", (RequestHandler,), {"access_log": options.access_log})
         try:
             server = make_server(
                 options.host,

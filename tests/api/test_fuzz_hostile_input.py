@@ -13,27 +13,18 @@ is found by the machine rather than by hand:
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import pytest
 from hooksim.simulator import DeliveryState, Platform, RecordingReceiver
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .conftest import ENV, RECEIVER_URL, Api
 
 pytestmark = [pytest.mark.fuzz]
 
-SOAK = os.environ.get("HOOKSIM_SOAK") == "1"
-FUZZ = settings(
-    deadline=None,
-    database=None,
-    derandomize=not SOAK,
-    max_examples=2_000 if SOAK else 60,
-    phases=[Phase.explicit, Phase.generate, Phase.shrink],  # no explain: minutes under a tracer
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FUZZ = settings.get_profile("hooksim-fuzz")
 
 _segment = st.text(alphabet="abcxyz_", min_size=0, max_size=3)
 #: Keys of a few varied parts, and keys of one part repeated up to 5,000 times: a small
