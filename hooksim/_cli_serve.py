@@ -88,6 +88,19 @@ class _CannotServe(click.ClickException):
     help="Retries are made within this many seconds of the first attempt [default: 14400].",
 )
 @click.option(
+    "--mapping-timeout",
+    type=click.FloatRange(0, 60, min_open=True),
+    help="CPU seconds a subscription's payload mapping may take to compile or to render one "
+    "request; beyond it the attempt fails with that reason [default: 0.1, i.e. 100 ms].",
+)
+@click.option(
+    "--mapping-memory",
+    type=click.IntRange(16, 65536),
+    metavar="MIB",
+    help="Memory (MiB) a payload mapping may use to compile or to render one request "
+    "[default: 256].",
+)
+@click.option(
     "--db",
     metavar="PATH",
     help="Keep the platform's state in this SQLite file (created if absent; one hooksim "
@@ -97,8 +110,8 @@ class _CannotServe(click.ClickException):
     "resumes only under the clock it was served with). Attempts in flight at a crash are "
     "logged as interrupted and sent again. Bearer tokens are not kept: ask for new ones. "
     "--environment/--client-id/--client-secret are created if absent, left as they are if "
-    "present; --timeout/--retry-* apply to new environments only. ':memory:' uses SQLite "
-    "without keeping anything. Default: in memory, lost on exit.",
+    "present; --timeout/--retry-*/--mapping-* apply to new environments only. ':memory:' "
+    "uses SQLite without keeping anything. Default: in memory, lost on exit.",
 )
 @click.option(
     "--ca-bundle",
@@ -135,6 +148,8 @@ def serve(
     timeout: float | None,
     retry_base: float | None,
     retry_window: float | None,
+    mapping_timeout: float | None,
+    mapping_memory: int | None,
     db: str | None,
     ca_bundle: str | None,
     workers: int,
@@ -169,7 +184,12 @@ def serve(
         access_log=access_log,
         settings={
             name: value
-            for name, value in (("retry_base", retry_base), ("retry_window", retry_window))
+            for name, value in (
+                ("retry_base", retry_base),
+                ("retry_window", retry_window),
+                ("mapping_timeout", mapping_timeout),
+                ("mapping_memory_mb", mapping_memory),
+            )
             if value is not None
         },
         db=db,

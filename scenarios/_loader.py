@@ -63,7 +63,7 @@ _EXPECTATIONS = (
     "analytics",
     "response",
 )
-_DURATION_SETTINGS = ("retry_base", "retry_window", "max_delay", "timeout")
+_DURATION_SETTINGS = ("retry_base", "retry_window", "max_delay", "timeout", "mapping_timeout")
 
 
 def receiver_url(name: str, path: str = "") -> str:

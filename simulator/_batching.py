@@ -24,6 +24,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ._errors import NotFound
+from ._mapping import MappingLimits
 from ._models import AttemptRecord, BatchPolicy, Delivery, DeliveryState, Outcome, Subscription
 from ._outgoing import build_request
 from ._scheduler import Timer
@@ -202,6 +203,7 @@ class Batcher:
                 clock=platform.clock,
                 user_agent=_user_agent(),
                 batched=True,
+                mapping_limits=MappingLimits.of(settings),
             )
         except Exception as exc:
             # Never in limbo: the batch (one request, one unit) ends; the run goes on.

@@ -3,10 +3,16 @@
 The engine builds a plain subscription's request itself (the hot path, untouched). For a
 subscription that has any of these, `build_request` builds an `ExtendedRequest`: the request
 as the delivery log shows it (mapped and signed body, credential headers as placeholders)
-that also knows how to finish itself when it is sent (`transmit`): apply the credential
-(which may ask an identity endpoint for a token, through the same transport), send, and add
-the time the credential took to the attempt's. What cannot be done (a mapping that fails, an
-identity endpoint that fails) is a failed attempt (`error`) with its reason, never a crash.
+that also knows how to finish itself when it is sent (`transmit`): render the mapping, apply
+the credential (which may ask an identity endpoint for a token, through the same transport),
+send, and add the time the credential took to the attempt's. What cannot be done (a mapping
+that fails or reaches its bounds, an identity endpoint that fails) is a failed attempt
+(`error`) with its reason, never a crash.
+
+A mapping is rendered when the request is sent, not when it is built: under the wall clock
+that is on a delivery worker, outside the platform's lock, so the time a template takes
+(bounded, see `_mapping.py`) holds up no other delivery and no API call. The logged request
+gets the rendered body and its signature then, before anything reads it.
 """
 
 from __future__ import annotations
@@ -14,13 +20,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from hooksim.contracts._signing import sign
 
 from ._clock import Clock
 from ._credentials import CredentialFailure, DeliveryCredential, authenticate, placeholder_headers
-from ._mapping import MappingFailure, render_mapping
+from ._mapping import DEFAULT_LIMITS, MappingFailure, MappingLimits, render_mapping
 from ._models import Event, Outcome, Subscription
 from ._transport import OutgoingRequest, Transport, TransportResult
 
@@ -39,6 +44,13 @@ class ExtendedRequest(OutgoingRequest):
 
     def transmit(self, transport: Transport) -> TransportResult:
         return self.finish(transport)
+
+    def _settle_body(self, body: bytes, signature_header: str, signature: str) -> None:
+        """The body a mapping rendered, and its signature, as the log shows them: known
+        only once the request is sent (frozen for everyone else; nothing reads a request's
+        body or headers before it is sent)."""
+        object.__setattr__(self, "body", body)
+        self.headers[signature_header] = signature
 
 
 def transmit(transport: Transport, request: OutgoingRequest) -> TransportResult:
@@ -88,36 +100,43 @@ def build_request(
     clock: Clock,
     user_agent: str,
     batched: bool,
+    mapping_limits: MappingLimits = DEFAULT_LIMITS,
 ) -> ExtendedRequest:
     """The request for `events` (one, or a batch when `batched`) to `subscription`."""
     environment_id = events[0].environment_id
     body = envelope_bytes(request_id, environment_id, subscription.id, events, batched)
+    mapping = subscription.mapping
     failure: str | None = None
-    if subscription.mapping is not None:
-        envelope: dict[str, Any] = {
-            "requestId": request_id,
-            "environmentId": environment_id,
-            "webhookId": subscription.id,
-            "isBatched": batched,
-            "data": [event.data for event in events] if batched else events[0].data,
-        }
-        try:
-            body = render_mapping(subscription.mapping, envelope)
-        except MappingFailure as exc:
-            failure, body = exc.reason, b""
-    if subscription.credential_id is not None and credential is None and failure is None:
+    if subscription.credential_id is not None and credential is None:
         failure = f"delivery credential {subscription.credential_id!r} no longer exists"
     headers = dict(subscription.headers)
     headers["Content-Type"] = "application/json"
     headers["User-Agent"] = user_agent
-    headers[signature_header] = sign(subscription.secret, body)
-    real = OutgoingRequest(subscription.method, subscription.url, dict(headers), body, timeout)
+    if mapping is None:
+        headers[signature_header] = sign(subscription.secret, body)
+    real_headers = dict(headers)
     if credential is not None:
         headers.update(placeholder_headers(credential))
 
     def finish(transport: Transport) -> TransportResult:
         if failure is not None:
             return TransportResult(Outcome.ERROR, error=failure)
+        real = OutgoingRequest(subscription.method, subscription.url, real_headers, body, timeout)
+        if mapping is not None:
+            try:
+                mapped = render_mapping(mapping, body, mapping_limits)
+            except MappingFailure as exc:
+                logged._settle_body(b"", signature_header, sign(subscription.secret, b""))
+                return TransportResult(Outcome.ERROR, error=exc.reason)
+            signature = sign(subscription.secret, mapped)
+            logged._settle_body(mapped, signature_header, signature)
+            real = OutgoingRequest(
+                subscription.method,
+                subscription.url,
+                {**real_headers, signature_header: signature},
+                mapped,
+                timeout,
+            )
         request, spent = real, 0.0
         if credential is not None:
             try:
@@ -131,6 +150,7 @@ def build_request(
             result.latency += spent
         return result
 
-    return ExtendedRequest(
+    logged = ExtendedRequest(
         subscription.method, subscription.url, headers, body, timeout, finish=finish
     )
+    return logged

@@ -21,6 +21,7 @@ from ._credentials import DeliveryCredential, check_credential_fields
 from ._errors import Conflict, InvalidInput, NotFound
 from ._events import EVENT_TYPES, check_event_data, check_overrides, make_event_data
 from ._ids import IdSource
+from ._mapping import MappingLimits
 from ._models import (
     AttemptRecord,
     Delivery,
@@ -306,7 +307,10 @@ class Platform:
         with self._lock, self.store.transaction():
             environment = self.store.environment(env_id)
             fields = check_subscription_fields(
-                body, creating=True, signature_header=environment.settings.signature_header
+                body,
+                creating=True,
+                signature_header=environment.settings.signature_header,
+                mapping_limits=MappingLimits.of(environment.settings),
             )
             self._check_credential(env_id, fields.get("credentialId"), fields.get("headers", {}))
             limit = environment.settings.max_subscriptions
@@ -365,7 +369,10 @@ class Platform:
             environment = self.store.environment(env_id)
             subscription = self.store.subscription(env_id, sub_id)
             fields = check_subscription_fields(
-                changes, creating=False, signature_header=environment.settings.signature_header
+                changes,
+                creating=False,
+                signature_header=environment.settings.signature_header,
+                mapping_limits=MappingLimits.of(environment.settings),
             )
             attribute = {
                 "types": "types",
@@ -1011,6 +1018,7 @@ class Platform:
             clock=self.clock,
             user_agent=USER_AGENT,
             batched=subscription.batch is not None,
+            mapping_limits=MappingLimits.of(settings),
         )
 
     def _batch(self, subscription: Subscription, delivery: Delivery, now: float) -> None:

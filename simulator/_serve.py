@@ -175,7 +175,7 @@ class ServedPlatform:
         if self.resumed and self.environment.settings != settings:
             log.warning(
                 "environment %s keeps the settings stored in %s; the settings given now "
-                "(--timeout, --retry-*) apply to new environments only",
+                "(--timeout, --retry-*, --mapping-*) apply to new environments only",
                 self.environment.id,
                 options.db,
             )

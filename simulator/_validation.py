@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from ._errors import InvalidInput
 from ._events import EVENT_TYPES
-from ._mapping import check_mapping
+from ._mapping import DEFAULT_LIMITS, MappingLimits, check_mapping
 from ._models import BatchPolicy
 
 __all__ = [
@@ -81,7 +81,11 @@ _EVENT_SET = frozenset(EVENT_TYPES)
 
 
 def check_subscription_fields(
-    body: Mapping[str, Any], *, creating: bool, signature_header: str
+    body: Mapping[str, Any],
+    *,
+    creating: bool,
+    signature_header: str,
+    mapping_limits: MappingLimits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """Validate a subscribe (or update) body; answer it normalised, in API field names."""
     if not isinstance(body, Mapping):
@@ -132,7 +136,7 @@ def check_subscription_fields(
     if "credentialId" in body:
         clean["credentialId"] = _credential_id(body["credentialId"])
     if "mapping" in body:
-        clean["mapping"] = check_mapping(body["mapping"])
+        clean["mapping"] = check_mapping(body["mapping"], mapping_limits)
     if "batch" in body:
         clean["batch"] = _batch(body["batch"])
     return clean
