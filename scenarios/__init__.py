@@ -9,7 +9,7 @@ The format is documented in `scenarios/README.md`.
 from ._discovery import ScenarioFile, discover, keyword_filter, library_files, load_all
 from ._durations import format_duration, parse_duration
 from ._errors import Problem, ScenarioError, ScenarioInputError, StepFailed
-from ._loader import RECEIVER_BASE_URL, load_scenario, load_text
+from ._loader import RECEIVER_BASE_URL, ScenarioLimits, load_scenario, load_text
 from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec
 from ._receivers import Received, ScenarioReceiver
 from ._results import (
@@ -50,6 +50,7 @@ __all__ = [
     "ScenarioFile",
     "ScenarioFinished",
     "ScenarioInputError",
+    "ScenarioLimits",
     "ScenarioReceiver",
     "ScenarioResult",
     "ScenarioStarted",

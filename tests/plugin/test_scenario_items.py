@@ -97,7 +97,8 @@ def test_a_failing_scenario_shows_the_yaml_lines_and_the_reproduce_command(pytes
 
 
 def test_a_scenario_that_cannot_run_shows_its_error(pytester):
-    broken_step = FAILING.replace("advance: 1m", "advance: 1m\n  - at: 10s")
+    # How far `advance: idle` goes only the run knows: going back after it fails there.
+    broken_step = FAILING.replace("advance: 1m", "advance: idle\n  - at: 10s")
     pytester.makefile(".yaml", scenario_error=broken_step)
     result = pytester.runpytest_inprocess()
     result.assert_outcomes(failed=1)

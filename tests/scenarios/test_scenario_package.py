@@ -31,6 +31,7 @@ PUBLIC = [
     "ScenarioFile",
     "ScenarioFinished",
     "ScenarioInputError",
+    "ScenarioLimits",
     "ScenarioReceiver",
     "ScenarioResult",
     "ScenarioStarted",
