@@ -15,6 +15,7 @@ from types import FrameType
 import click
 
 from hooksim.simulator._driver import DEFAULT_PER_ENDPOINT, DEFAULT_WORKERS, MAX_WORKERS
+from hooksim.simulator._http_server import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from hooksim.simulator._serve import ServedPlatform, ServeError, ServeOptions
 
 __all__ = ["serve"]
@@ -135,6 +136,22 @@ class _CannotServe(click.ClickException):
     "--workers. The rest wait their turn without holding a worker, so a slow receiver never "
     "delays deliveries to the others.",
 )
+@click.option(
+    "--read-timeout",
+    type=click.FloatRange(0, 3600, min_open=True),
+    default=DEFAULT_READ_TIMEOUT,
+    show_default=True,
+    help="Seconds an API connection may stay silent while its request is read; a whole "
+    "request (line, headers, body) must arrive within six times that.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1, 10_000),
+    default=DEFAULT_MAX_CONNECTIONS,
+    show_default=True,
+    help="API connections served at once, at most (a thread each); one more is answered 503 "
+    "with Retry-After at once.",
+)
 @click.option("--access-log", is_flag=True, help="Log API requests (paths only) to stderr.")
 def serve(
     host: str,
@@ -154,6 +171,8 @@ def serve(
     ca_bundle: str | None,
     workers: int,
     per_endpoint: int,
+    read_timeout: float,
+    max_connections: int,
     access_log: bool,
 ) -> None:
     """Run the platform as a real HTTP server; deliveries go to real URLs over HTTP.
@@ -181,6 +200,8 @@ def serve(
         ca_bundle=ca_bundle,
         max_workers=workers,
         per_endpoint=per_endpoint,
+        read_timeout=read_timeout,
+        max_connections=max_connections,
         access_log=access_log,
         settings={
             name: value

@@ -15,13 +15,14 @@ is); without a client id, the environment's first workbench client is used again
 from __future__ import annotations
 
 import logging
+import math
 import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 
 from ._api import make_app
 from ._auth import ApiClient
@@ -29,7 +30,12 @@ from ._clock import VirtualClock, WallClock, format_time
 from ._driver import DEFAULT_PER_ENDPOINT, DEFAULT_WORKERS, MAX_WORKERS, DeliveryPool, Driver
 from ._errors import HooksimError
 from ._hosts import HostPolicy
-from ._http_server import RequestHandler
+from ._http_server import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_READ_TIMEOUT,
+    BoundedServer,
+    RequestHandler,
+)
 from ._http_transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, HttpTransport
 from ._platform import Platform
 from ._settings import Settings
@@ -74,6 +80,11 @@ class ServeOptions:
     #: worker. Under the virtual clock deliveries are sent one at a time, in order.
     max_workers: int = DEFAULT_WORKERS
     per_endpoint: int = DEFAULT_PER_ENDPOINT
+    #: Seconds an API connection may stay silent while its request is read (a whole request
+    #: must arrive within six times that), and API connections served at once, at most
+    #: (`--read-timeout`, `--max-connections`; see `_http_server.py`).
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
     access_log: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
     #: A SQLite file that keeps the state across restarts (":memory:": SQLite, not kept);
@@ -106,6 +117,15 @@ class ServeOptions:
                 f"--per-endpoint must be a whole number from 1 to --workers "
                 f"({self.max_workers}), not {self.per_endpoint!r}"
             )
+        if not _finite(self.read_timeout) or not 0 < self.read_timeout <= 3600:
+            raise ServeError(
+                f"--read-timeout must be more than 0 and at most 3600 s, not {self.read_timeout!r}"
+            )
+        if not _whole(self.max_connections) or not 1 <= self.max_connections <= 10_000:
+            raise ServeError(
+                "--max-connections must be a whole number from 1 to 10000, not "
+                f"{self.max_connections!r}"
+            )
         if not self.environment or not self.environment.replace("-", "").replace("_", "").isalnum():
             raise ServeError(
                 f"--environment must be letters, digits, '-' or '_', not {self.environment!r}"
@@ -114,6 +134,10 @@ class ServeOptions:
 
 def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class ServedPlatform:
@@ -233,13 +257,14 @@ class ServedPlatform:
             ) from None
         handler = type("RequestHandler", (RequestHandler,), {"access_log": options.access_log})
         try:
-            server = make_server(
+            server = BoundedServer(
                 options.host,
                 options.port,
                 self.app,
-                threaded=True,
-                request_handler=handler,
+                handler,
                 fd=sock.fileno(),
+                max_connections=options.max_connections,
+                read_timeout=options.read_timeout,
             )
         finally:
             sock.close()  # werkzeug serves a duplicate of the descriptor
