@@ -5,7 +5,10 @@ is found by the machine rather than by hand:
 - dotted override keys (a short key can be a very deep object once expanded): either the
   events are published and every delivery ends delivered, or a 400 naming `overrides` and
   nothing stored (or the body's own depth check, naming `body`); never a 500, never a
-  delivery left pending.
+  delivery left pending;
+- secret-bearing fields of every credential type, sent in any shape (CR/LF/NUL around a
+  marker, repeated past 4096 characters, inside lists and objects): a 201 or a 400 naming a
+  field, and the marker in no answer.
 
 `make test` runs them derandomized with few examples; `HOOKSIM_SOAK=1` with many.
 """
@@ -89,3 +92,60 @@ def test_dotted_overrides_publish_and_deliver_or_are_a_400_naming_them(
         # Deep as sent (the body's own limit of 32), or deep once dotted keys are expanded.
         assert response.json["error"]["field"] in ("body", "overrides")  # type: ignore[index]
         assert platform.events(ENV) == [] and platform.deliveries(ENV) == []
+
+
+# Secret-bearing fields: whatever shape a secret arrives in, no answer quotes it (a created
+# credential never shows it either), and any error names a field.
+
+MARKER = "Zq9-SECRET-MARKER"
+_SECRET_FIELDS = {
+    "oauth2-client-credentials": ("clientSecret",),
+    "basic": ("password",),
+    "api-key": ("value",),
+    "aws-sigv4": ("secretAccessKey", "sessionToken"),
+}
+_VALID = {
+    "oauth2-client-credentials": {
+        "tokenUrl": "https://identity.test/token",
+        "clientId": "c",
+        "clientSecret": MARKER,
+    },
+    "basic": {"username": "u", "password": MARKER},
+    "api-key": {"headerName": "X-Api-Key", "value": MARKER},
+    "aws-sigv4": {
+        "accessKeyId": "AKID",
+        "secretAccessKey": MARKER,
+        "region": "us-east-1",
+        "service": "execute-api",
+    },
+}
+_secret_strings = st.builds(
+    lambda before, after, times: (before + MARKER + after) * times,
+    st.text(alphabet="a\r\n\x00\t é", max_size=3),
+    st.text(alphabet="b\r\n\x00\t é", max_size=3),
+    st.sampled_from([1, 2, 300]),
+)
+secret_values = st.recursive(
+    _secret_strings,
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(_secret_strings, inner, max_size=2),
+    max_leaves=3,
+)
+
+
+@FUZZ
+@given(
+    kind=st.sampled_from(sorted(_SECRET_FIELDS)),
+    data=st.data(),
+)
+def test_no_answer_ever_holds_a_secret_sent_in_any_shape(kind: str, data: st.DataObject) -> None:
+    api, _ = _fresh()
+    body: dict[str, Any] = {"type": kind, **_VALID[kind]}
+    for name in _SECRET_FIELDS[kind]:
+        if data.draw(st.booleans(), label=f"change {name}"):
+            body[name] = data.draw(secret_values, label=name)
+    response = api.post(f"/v1/{ENV}/webhook-credentials", json=body)
+    text = response.get_data(as_text=True) + "".join(f"{k}{v}" for k, v in response.headers.items())
+    assert MARKER not in text, text[:300]
+    assert response.status_code in (201, 400), text[:300]
+    if response.status_code == 400:
+        assert response.json["error"]["field"]  # type: ignore[index]
