@@ -70,8 +70,9 @@ class _CannotServe(click.ClickException):
 @click.option(
     "--seed",
     type=int,
-    help="Seed for ids and secrets (--clock virtual only); a resumed --db file goes on "
-    "with its own saved random state.",
+    help="Seed ids and secrets (--clock virtual only) to reproduce a run: the same client id, "
+    "secret and ids on every start, which the banner says. Default: random, as under the wall "
+    "clock. A resumed --db file goes on with its own saved random state.",
 )
 @click.option(
     "--timeout",

@@ -65,8 +65,9 @@ class ServeOptions:
     client_id: str | None = None
     client_secret: str | None = None
     allow_hosts: tuple[str, ...] = ()
-    #: Seeds ids and secrets under the virtual clock (0 when None). The wall clock refuses
-    #: a seed: its secrets must be unguessable.
+    #: Seeds ids and secrets under the virtual clock, so that a run can be reproduced (the
+    #: banner says so: anyone who knows the seed knows the secrets). None: random, as under
+    #: the wall clock, which refuses a seed.
     seed: int | None = None
     #: Delivery timeout in seconds (None: the platform default, 10 s).
     timeout: float | None = None
@@ -178,7 +179,7 @@ class ServedPlatform:
                 settings=settings,
                 transport=self.transport,
                 store=self.store,
-                seed=(options.seed if options.seed is not None else 0) if virtual else None,
+                seed=options.seed if virtual else None,
             )
             self.resumed = options.environment in self.platform.store.environments
             if self.resumed:
@@ -310,6 +311,11 @@ class ServedPlatform:
         ]
         if self.options.clock == "virtual":
             lines.append('  time moves only through POST /_sim/clock/advance {"seconds": N}')
+        if self.options.seed is not None:
+            lines.append(
+                f"  seed:         {self.options.seed}: ids and secrets are reproducible (the same "
+                "on every start with this seed; anyone who knows it knows them)"
+            )
         return lines
 
     # running ----------------------------------------------------------------------------

@@ -57,15 +57,17 @@ HOSTILE = {
 }
 
 
-#: `hooksim run` that reports its own peak memory last (RUSAGE_CHILDREN would be the largest
-#: of every child this test process ever had).
+#: `hooksim run` that reports its own peak memory last: VmHWM, the high-water mark of its own
+#: memory since it was exec'd (ru_maxrss would include the pages of the test process it was
+#: forked from, and RUSAGE_CHILDREN the largest of every child that process ever had).
 _MEASURED = (
-    "import resource, sys\n"
+    "import re, sys\n"
     "try:\n"
     "    from hooksim.cli import main\n"
     "    main()\n"
     "finally:\n"
-    "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "    status = open('/proc/self/status').read()\n"
+    "    peak = re.search(r'VmHWM:\\s+(\\d+)', status).group(1)\n"
     "    sys.stderr.write(f'\\nPEAK_KB={peak}\\n')\n"
 )
 
