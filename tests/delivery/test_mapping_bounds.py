@@ -219,6 +219,7 @@ ENVELOPE = (
 TIGHT = MappingLimits(cpu_seconds=0.05, memory_mb=64)
 
 
+@pytest.mark.fuzz
 @settings.get_profile("hooksim-fuzz")
 @given(template=hostile_templates())
 def test_any_template_ends_in_a_body_or_a_reason_and_the_sandbox_goes_on(template: str) -> None:

@@ -116,6 +116,7 @@ scenario_texts = (
 )
 
 
+@pytest.mark.fuzz
 @FUZZ
 @given(text=scenario_texts)
 def test_the_loader_answers_a_scenario_or_problems_with_locations(text: str) -> None:

@@ -192,6 +192,7 @@ def _forms(v4: ipaddress.IPv4Address) -> dict[str, str]:
     }
 
 
+@pytest.mark.fuzz
 @settings.get_profile("hooksim-fuzz")
 @given(
     inside=st.integers(0, 0xFFFF).map(lambda low: ipaddress.IPv4Address(0xA9FE0000 | low)),
