@@ -11,11 +11,14 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hooksim.simulator import Platform, SqliteStore, StoreError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ENV = "dev"
 
@@ -130,3 +133,39 @@ def test_a_file_others_can_read_is_served_with_a_warning(
     SqliteStore(path).close()
     assert any("can be read by others" in r.getMessage() for r in caplog.records)
     assert _mode(path) == 0o644  # the owner's choice, not changed behind their back
+
+
+# The class, generated: damage anywhere in a real file. The only outcomes are a store that
+# opens (the damage fell where nothing is read) or a StoreError; the file is never changed.
+
+_TEMPLATE: list[bytes] = []
+
+
+def _template_bytes() -> bytes:
+    if not _TEMPLATE:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "template.db"
+            _filled(path)
+            _TEMPLATE.append(path.read_bytes())
+    return _TEMPLATE[0]
+
+
+@pytest.mark.fuzz
+@settings.get_profile("hooksim-fuzz")
+@given(data=st.data())
+def test_any_damage_opens_or_is_a_store_error_and_the_file_is_kept(data: st.DataObject) -> None:
+    original = bytearray(_template_bytes())
+    for _ in range(data.draw(st.integers(1, 4), label="damages")):
+        at = data.draw(st.integers(0, len(original) - 1), label="offset")
+        length = data.draw(st.sampled_from([1, 4, 100, 4096]), label="length")
+        original[at : at + length] = data.draw(st.binary(min_size=length, max_size=length))
+    damaged = bytes(original)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "damaged.db"
+        path.write_bytes(damaged)
+        path.chmod(0o600)
+        try:
+            SqliteStore(path).close()
+        except StoreError as refused:
+            assert str(path) in refused.message
+            assert path.read_bytes() == damaged
