@@ -23,7 +23,7 @@ pytestmark = pytest.mark.served
 
 NESTED_LOOPS = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
 #: Long enough that everything the test does first fits in it many times over.
-CPU_BOUND = 5.0
+CPU_BOUND = 3.0
 
 
 def test_the_api_and_other_subscriptions_go_on_while_templates_burn_their_cpu_bound(
