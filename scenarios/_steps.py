@@ -22,6 +22,7 @@ from ._errors import StepFailed
 from ._gateway import ApiResponse
 from ._loader import receiver_url
 from ._model import Expectation, Step
+from ._probe import PLACEHOLDER
 
 __all__ = ["run_step"]
 
@@ -248,7 +249,6 @@ def _token_value(ctx: RunContext, step: Step) -> str | None:
     return ctx.tokens[label]
 
 
-_PLACEHOLDER = re.compile(r"\{(env|subscription\.[^{}]+|event\.[^{}]+|response\.[^{}]+)\}")
 
 
 def _placeholders(ctx: RunContext, value: Any, step: Step) -> Any:
@@ -276,7 +276,7 @@ def _placeholders(ctx: RunContext, value: Any, step: Step) -> Any:
             raise StepFailed(f"{step.span.label()}: no event {ref!r} was published")
         return ids[0]
 
-    return _PLACEHOLDER.sub(replace, value)
+    return PLACEHOLDER.sub(replace, value)
 
 
 def _answered_value(ctx: RunContext, ref: str, step: Step) -> str:

@@ -32,6 +32,7 @@ PUBLIC = [
     "ScenarioFile",
     "ScenarioFinished",
     "ScenarioInputError",
+    "ScenarioLimits",
     "ScenarioReceiver",
     "ScenarioResult",
     "ScenarioStarted",
