@@ -61,6 +61,20 @@ soak-crash: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# A served platform for ten minutes under mixed load (API calls, publications, receivers
+# that fail, hang and reset, templates near their bounds, hostile connections): nothing lost,
+# every API call answered in under a second; figures in soak-served-results.json
+# (tests/soak; `make test` runs it for a few seconds). And every fuzz test of hostile input
+# with 1,000 fresh random examples (HOOKSIM_SOAK=1; derandomized and fewer in `make test`).
+.PHONY: soak-served soak-fuzz
+soak: soak-served soak-fuzz
+
+soak-served: $(STAMP)
+	HOOKSIM_SOAK_SECONDS=600 $(BIN)/python -m pytest tests/soak -p no:cacheprovider -q -s
+
+soak-fuzz: $(STAMP)
+	HOOKSIM_SOAK=1 $(BIN)/python -m pytest -m fuzz -p no:cacheprovider -q -n 2
+
 # The stateful model test with 10,000 fresh random examples (200 derandomized in `make test`):
 # a failure is shrunk and written as a YAML scenario under hooksim-failures/ (tests/properties).
 .PHONY: soak-model

@@ -17,7 +17,9 @@ import click
 
 from hooksim._remote import CLIENT_ID_ENV, CLIENT_SECRET_ENV, ENVIRONMENT_ENV, URL_ENV
 from hooksim.simulator import (
+    DEFAULT_MAX_CONNECTIONS,
     DEFAULT_PER_ENDPOINT,
+    DEFAULT_READ_TIMEOUT,
     DEFAULT_WORKERS,
     MAX_WORKERS,
     ServedPlatform,
@@ -81,8 +83,9 @@ class _CannotServe(click.ClickException):
 @click.option(
     "--seed",
     type=int,
-    help="Seed for ids and secrets (--clock virtual only); a resumed --db file goes on "
-    "with its own saved random state.",
+    help="Seed ids and secrets (--clock virtual only) to reproduce a run: the same client id, "
+    "secret and ids on every start, which the banner says. Default: random, as under the wall "
+    "clock. A resumed --db file goes on with its own saved random state.",
 )
 @click.option(
     "--timeout",
@@ -100,6 +103,19 @@ class _CannotServe(click.ClickException):
     help="Retries are made within this many seconds of the first attempt [default: 14400].",
 )
 @click.option(
+    "--mapping-timeout",
+    type=click.FloatRange(0, 60, min_open=True),
+    help="CPU seconds a subscription's payload mapping may take to compile or to render one "
+    "request; beyond it the attempt fails with that reason [default: 0.1, i.e. 100 ms].",
+)
+@click.option(
+    "--mapping-memory",
+    type=click.IntRange(16, 65536),
+    metavar="MIB",
+    help="Memory (MiB) a payload mapping may use to compile or to render one request "
+    "[default: 256].",
+)
+@click.option(
     "--db",
     metavar="PATH",
     help="Keep the platform's state in this SQLite file (created if absent; one hooksim "
@@ -109,8 +125,8 @@ class _CannotServe(click.ClickException):
     "resumes only under the clock it was served with). Attempts in flight at a crash are "
     "logged as interrupted and sent again. Bearer tokens are not kept: ask for new ones. "
     "--environment/--client-id/--client-secret are created if absent, left as they are if "
-    "present; --timeout/--retry-* apply to new environments only. ':memory:' uses SQLite "
-    "without keeping anything. Default: in memory, lost on exit.",
+    "present; --timeout/--retry-*/--mapping-* apply to new environments only. ':memory:' "
+    "uses SQLite without keeping anything. Default: in memory, lost on exit.",
 )
 @click.option(
     "--ca-bundle",
@@ -134,6 +150,22 @@ class _CannotServe(click.ClickException):
     "--workers. The rest wait their turn without holding a worker, so a slow receiver never "
     "delays deliveries to the others.",
 )
+@click.option(
+    "--read-timeout",
+    type=click.FloatRange(0, 3600, min_open=True),
+    default=DEFAULT_READ_TIMEOUT,
+    show_default=True,
+    help="Seconds an API connection may stay silent while its request is read; a whole "
+    "request (line, headers, body) must arrive within six times that.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1, 10_000),
+    default=DEFAULT_MAX_CONNECTIONS,
+    show_default=True,
+    help="API connections served at once, at most (a thread each); one more is answered 503 "
+    "with Retry-After at once.",
+)
 @click.option("--access-log", is_flag=True, help="Log API requests (paths only) to stderr.")
 def serve(
     host: str,
@@ -147,10 +179,14 @@ def serve(
     timeout: float | None,
     retry_base: float | None,
     retry_window: float | None,
+    mapping_timeout: float | None,
+    mapping_memory: int | None,
     db: str | None,
     ca_bundle: str | None,
     workers: int,
     per_endpoint: int,
+    read_timeout: float,
+    max_connections: int,
     access_log: bool,
 ) -> None:
     """Run the platform as a real HTTP server; deliveries go to real URLs over HTTP.
@@ -178,10 +214,17 @@ def serve(
         ca_bundle=ca_bundle,
         max_workers=workers,
         per_endpoint=per_endpoint,
+        read_timeout=read_timeout,
+        max_connections=max_connections,
         access_log=access_log,
         settings={
             name: value
-            for name, value in (("retry_base", retry_base), ("retry_window", retry_window))
+            for name, value in (
+                ("retry_base", retry_base),
+                ("retry_window", retry_window),
+                ("mapping_timeout", mapping_timeout),
+                ("mapping_memory_mb", mapping_memory),
+            )
             if value is not None
         },
         db=db,

@@ -254,6 +254,10 @@ def settings(draw: st.DrawFn, **fixed: Any) -> Settings:
         "max_subscriptions": st.just(100) | st.integers(1, 1000),
         "retry_after_statuses": st.just((429, 503))
         | st.lists(st.integers(100, 599), max_size=4, unique=True).map(tuple),
+        # Bounds on CPU time and memory: varying them would make outcomes depend on the
+        # machine, so they keep their defaults unless fixed.
+        "mapping_timeout": st.just(0.1),
+        "mapping_memory_mb": st.just(256),
     }
     values = {
         name: draw(_strategy(fixed[name]) if name in fixed else strategy)

@@ -1,6 +1,6 @@
 """The mutant catalogue: targeted bugs planted in the reference platform, as data.
 
-Each entry names a source file (relative to the repository, e.g. `simulator/_retry.py`), the
+Each entry names a source file (relative to the repository, e.g. `simulator/_rules.py`), the
 exact text to replace (it must occur exactly once), the text that replaces it, what the bug
 is, and the contract clause it breaks. Optional: `equivalent` (why the change cannot alter
 behaviour: such a mutant must survive, and is left out of the kill rate) or `survives` (why

@@ -30,7 +30,7 @@ from ._judge import (
     facts_from_answer,
     receiver_for_url,
 )
-from ._loader import RECEIVER_BASE_URL, load_scenario, load_text
+from ._loader import RECEIVER_BASE_URL, ScenarioLimits, load_scenario, load_text
 from ._matching import TIME_TOLERANCE, attempt_times, same_times
 from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec
 from ._profile_receivers import verifier as profile_verifier
@@ -90,6 +90,7 @@ __all__ = [
     "ScenarioFile",
     "ScenarioFinished",
     "ScenarioInputError",
+    "ScenarioLimits",
     "ScenarioReceiver",
     "ScenarioResult",
     "ScenarioStarted",

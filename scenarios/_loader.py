@@ -7,20 +7,30 @@ Nothing runs until a file has passed all three; every problem is reported as
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from importlib.abc import Traversable
 from pathlib import Path as FsPath
 from typing import Any
 
 from hooksim.contracts import CLAUSES
-from hooksim.simulator import InvalidInput, Settings, format_duration, parse_duration
+from hooksim.simulator import HooksimError, InvalidInput, Settings, format_duration, parse_duration
 
 from ._errors import Problem, ScenarioInputError
-from ._marks import Document, Path, format_path, parse_document
+from ._marks import Bounds, Document, Path, format_path, parse_document
 from ._model import Expectation, Phase, ReceiverSpec, Response, Scenario, Step, SubscriptionSpec
+from ._probe import Probe, without_runtime_values
 from ._profiles import load_profile, profile_names
 from ._validation import did_you_mean, schema_problems
 
-__all__ = ["RECEIVER_BASE_URL", "load_scenario", "load_text", "receiver_url"]
+__all__ = [
+    "RECEIVER_BASE_URL",
+    "ScenarioLimits",
+    "load_scenario",
+    "load_text",
+    "receiver_url",
+]
 
 #: In-process receivers are mounted below this URL, one path per receiver name.
 RECEIVER_BASE_URL = "https://receivers.hooksim.test/"
@@ -63,7 +73,7 @@ _EXPECTATIONS = (
     "analytics",
     "response",
 )
-_DURATION_SETTINGS = ("retry_base", "retry_window", "max_delay", "timeout")
+_DURATION_SETTINGS = ("retry_base", "retry_window", "max_delay", "timeout", "mapping_timeout")
 #: Keys of a step beside its action: when it starts, and how it repeats.
 _STEP_KEYS = ("at", "every", "until")
 #: Steps that may repeat (`every`/`until`): each repetition does the same thing again.
@@ -84,23 +94,109 @@ def _durations_in(value: Any) -> Any:
     return parse_duration(value)
 
 
+@dataclass(frozen=True, slots=True)
+class ScenarioLimits:
+    """How much a scenario file may hold. A file past a limit is refused before anything
+    runs, naming the line where it went past, in a bounded time and memory: YAML lets a
+    small file stand for a huge document (aliases: ten nested nine deep are a billion
+    values), and parsing, checking and building all cost in proportion to the document.
+
+    The defaults are far above any scenario written by hand (the bundled library's largest
+    file holds under 400 values); each can be raised, or lowered, with an environment
+    variable (`from_environment`): HOOKSIM_SCENARIO_MAX_BYTES, ..._MAX_DEPTH, ..._MAX_VALUES,
+    ..._MAX_ITEMS.
+    """
+
+    #: The file's size.
+    max_bytes: int = 1024 * 1024
+    #: Lists and mappings nested in one another.
+    max_depth: int = 64
+    #: Values (each scalar, list and mapping) once aliases are expanded.
+    max_values: int = 20_000
+    #: Entries in one list or mapping.
+    max_items: int = 5_000
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> ScenarioLimits:
+        """The defaults, with HOOKSIM_SCENARIO_MAX_<NAME> where set (a whole number >= 1)."""
+        values: dict[str, int] = {}
+        for item in fields(cls):
+            variable = "HOOKSIM_SCENARIO_" + item.name.upper()
+            text = environ.get(variable)
+            if text is None or not text.strip():
+                continue
+            try:
+                value = int(text.strip().replace("_", ""))
+            except ValueError:
+                value = 0
+            if value < 1:
+                raise ScenarioInputError(f"{variable}={text!r}: expected a whole number >= 1")
+            values[item.name] = value
+        return cls(**values)
+
+    @property
+    def bounds(self) -> Bounds:
+        return Bounds(self.max_depth, self.max_values, self.max_items)
+
+
 def receiver_url(name: str, path: str = "") -> str:
     return RECEIVER_BASE_URL + name + path
 
 
-def load_scenario(path: FsPath | Traversable, file: str) -> Scenario:
-    """Load the scenario at `path`; `file` is how results and errors name it."""
+def load_scenario(
+    path: FsPath | Traversable, file: str, limits: ScenarioLimits | None = None
+) -> Scenario:
+    """Load the scenario at `path`; `file` is how results and errors name it. `limits`:
+    ScenarioLimits.from_environment() when not given."""
+    limits = limits or ScenarioLimits.from_environment()
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        with path.open("rb") as stream:
+            # Never more than the limit (and a byte to know it was passed) in memory.
+            raw = stream.read(limits.max_bytes + 1)
+    except OSError as exc:
         raise ScenarioInputError(
             [Problem(file, 1, 1, "", f"cannot read the file: {exc}")]
         ) from None
-    return load_text(text, file)
+    if len(raw) > limits.max_bytes:
+        raise ScenarioInputError(
+            [
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "",
+                    f"the file is larger than {limits.max_bytes} bytes (a limit: "
+                    "HOOKSIM_SCENARIO_MAX_BYTES raises it)",
+                )
+            ]
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioInputError(
+            [Problem(file, 1, 1, "", f"cannot read the file: {exc}")]
+        ) from None
+    return load_text(text, file, limits)
 
 
-def load_text(text: str, file: str) -> Scenario:
-    document = parse_document(text, file)
+def load_text(text: str, file: str, limits: ScenarioLimits | None = None) -> Scenario:
+    """Load a scenario from its text; `file` is how results and errors name it. `limits`:
+    ScenarioLimits.from_environment() when not given."""
+    limits = limits or ScenarioLimits.from_environment()
+    if len(text) > limits.max_bytes:  # characters: at most as many as bytes
+        raise ScenarioInputError(
+            [
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "",
+                    f"the scenario is larger than {limits.max_bytes} bytes (a limit: "
+                    "HOOKSIM_SCENARIO_MAX_BYTES raises it)",
+                )
+            ]
+        )
+    document = parse_document(text, file, limits.bounds)
     if not isinstance(document.value, dict):
         raise ScenarioInputError(
             [document.problem((), "expected a mapping with name, steps, expect, ...")]
@@ -131,6 +227,11 @@ class _Builder:
         #: Where each name was first given, by what it names: a second `as: x` would silently
         #: replace the first (and failures would print raw ids), so it is refused.
         self.given: dict[tuple[str, str], Path] = {}
+        self.probe = Probe({})
+        # The scenario's clock as far as the file tells it, in seconds since its start:
+        # exactly (`clock`), or after `advance: idle` only a lower bound (`clock` None).
+        self.clock: float | None = 0.0
+        self.clock_at_least = 0.0
 
     def fail(self, path: Path, message: str, *, key: bool = False) -> None:
         self.problems.append(self.doc.problem(path, message, key=key))
@@ -147,6 +248,41 @@ class _Builder:
                 f"({format_path(first)}); give this one another name",
             )
         known.add(name)
+
+    def refused(self, path: Path, raw: Any, error: HooksimError, what: str) -> None:
+        """The platform refused what a step asks for: at the field it names when there is
+        one in the file, else at the step."""
+        field = getattr(error, "field", None)
+        where = (
+            (*path, field)
+            if isinstance(raw, dict) and isinstance(field, str) and field in raw
+            else path
+        )
+        self.fail(where, f"{what}: {error.message}")
+
+    # time ---------------------------------------------------------------------------
+    def advance_by(self, seconds: float, path: Path) -> None:
+        error = self.probe.advance(seconds)
+        if error is not None:
+            self.refused(path, None, error, "the platform refuses to advance that far")
+        self.clock_at_least += seconds
+        if self.clock is not None:
+            self.clock += seconds
+
+    def advance_to(self, moment: float, path: Path) -> None:
+        """`at` and `advance: {until}`: the runner advances to `moment`, never back."""
+        if moment < self.clock_at_least - 1e-9:
+            later = "" if self.clock is not None else " or later (after advance: idle)"
+            self.fail(
+                path,
+                f"cannot go back to {format_duration(moment)}: the clock is already at "
+                f"{format_duration(self.clock_at_least)}{later}",
+            )
+            return
+        if self.clock is not None:
+            self.advance_by(moment - self.clock, path)
+        else:
+            self.clock_at_least = moment
 
     # the document ------------------------------------------------------------------
     def build(self) -> Scenario:
@@ -165,6 +301,7 @@ class _Builder:
                 hint = did_you_mean(clause, list(CLAUSES))
                 self.fail(("clauses", index), f"unknown contract clause {clause!r}{hint}")
         scenario.settings = self.settings(value.get("settings", {}))
+        self.probe = Probe(scenario.settings)
         for name, spec in value.get("receivers", {}).items():
             self.receivers.add(name)
             scenario.receivers[name] = ReceiverSpec(
@@ -181,6 +318,7 @@ class _Builder:
         for name, spec in value.get("subscriptions", {}).items():
             path: Path = ("subscriptions", name)
             body, receiver = self.subscription_body(spec, path)
+            self.check_subscription(body, spec, path)  # the runner needs it created
             self.name(self.subscriptions, "subscription", name, path)
             scenario.subscriptions.append(
                 SubscriptionSpec(name, body, receiver, self.doc.span(path))
@@ -345,6 +483,14 @@ class _Builder:
             self.fail((*path, "path"), "`path` goes with `receiver`")
         return body, receiver
 
+    def check_subscription(
+        self, body: dict[str, Any], raw: dict[str, Any], path: Path, *, creating: bool = True
+    ) -> None:
+        probe = without_runtime_values(body)
+        error = self.probe.subscribe(probe) if creating else self.probe.update(probe)
+        if error is not None:
+            self.refused(path, raw, error, "the platform refuses this subscription")
+
     def need(self, known: set[str], name: str, path: Path, what: str) -> None:
         if name not in known:
             hint = did_you_mean(name, known)
@@ -358,6 +504,8 @@ class _Builder:
         span = self.doc.span(path)
         every, until = self.repetition(raw, actions, path, at)
         if not actions:
+            if at is not None:
+                self.advance_to(at, (*path, "at"))
             return Step("at", {}, span, at)
         if len(actions) > 1:
             self.fail(
@@ -367,6 +515,8 @@ class _Builder:
                 key=True,
             )
             return None
+        if at is not None:
+            self.advance_to(at, (*path, "at"))
         kind = actions[0]
         args = getattr(self, f"step_{kind}")(raw[kind], (*path, kind))
         if kind in _API_STEPS and args.get("label"):
@@ -385,7 +535,11 @@ class _Builder:
                 "of them), not `id`/`ids`",
                 key=True,
             )
-        return Step(kind, args, span, at, every, until)
+        step = Step(kind, args, span, at, every, until)
+        if every is not None:  # the clock ends at the step's last repetition
+            first = self.clock if self.clock is not None else self.clock_at_least
+            self.advance_to(step.times(first)[-1], (*path, "every"))
+        return step
 
     def repetition(
         self, raw: dict[str, Any], actions: list[str], path: Path, at: float | None
@@ -434,6 +588,14 @@ class _Builder:
             self.name(self.events, "event", event_id, where)
         if "as" in raw:
             self.name(self.events, "event", raw["as"], (*path, "as"))
+        overrides = raw.get("overrides")
+        for event_id in ids or [None]:
+            # As the runner publishes: each id on its own (a repeated id is refused).
+            given = overrides if event_id is None else {**(overrides or {}), "id": event_id}
+            error = self.probe.publish(raw["type"], given)
+            if error is not None:
+                self.refused(path, raw, error, "the platform refuses to publish this")
+                break
         return {
             "type": raw["type"],
             "count": count,
@@ -444,14 +606,21 @@ class _Builder:
 
     def step_advance(self, raw: Any, path: Path) -> dict[str, Any]:
         if raw == "idle":
+            self.clock = None  # until nothing is pending: how long, only the run knows
             return {"idle": True}
         if isinstance(raw, dict):
-            return {"until": parse_duration(raw["until"])}
-        return {"seconds": parse_duration(raw)}
+            until = parse_duration(raw["until"])
+            self.advance_to(until, (*path, "until"))
+            return {"until": until}
+        seconds = parse_duration(raw)
+        self.advance_by(seconds, path)
+        return {"seconds": seconds}
 
     def step_subscribe(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
         body, receiver = self.subscription_body(raw, path)
         label, count = raw.get("as"), raw.get("count", 1)
+        if label is None or count > 1:  # the runner needs it to succeed
+            self.check_subscription(body, raw, path)
         if label is not None:
             names = [label] if count == 1 else [f"{label}-{n}" for n in range(1, count + 1)]
             for name in names:
@@ -462,6 +631,8 @@ class _Builder:
         self.need(self.subscriptions, raw["subscription"], (*path, "subscription"), "subscription")
         changes = {k: v for k, v in raw.items() if k not in ("subscription",)}
         body, receiver = self.subscription_body(changes, path)
+        if raw.get("as") is None:  # the runner needs it to succeed
+            self.check_subscription(body, raw, path, creating=False)
         return {
             "subscription": raw["subscription"],
             "body": body,

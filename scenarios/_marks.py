@@ -12,7 +12,7 @@ import yaml
 from ._errors import Problem, ScenarioInputError
 from ._results import SourceSpan
 
-__all__ = ["Document", "Path", "format_path", "parse_document"]
+__all__ = ["Bounds", "Document", "Path", "format_path", "parse_document"]
 
 Path = tuple[str | int, ...]
 
@@ -86,18 +86,88 @@ def _last_node(node: yaml.Node) -> yaml.Node:
     return node
 
 
-def parse_document(text: str, file: str) -> Document:
-    """Parse one YAML document; syntax errors and duplicate keys are `ScenarioInputError`s."""
-    loader = yaml.SafeLoader(text)
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """How big a document may be once parsed (`ScenarioLimits` in `_loader.py` says why)."""
+
+    max_depth: int
+    max_values: int
+    max_items: int
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing while it composes what is nested too deeply or a
+    collection with too many entries: a deep file would exhaust the stack (the composer
+    recurses), a long one the time and memory of everything after it. Each refusal
+    points at the node that went past the bound."""
+
+    def __init__(self, text: str, bounds: Bounds) -> None:
+        super().__init__(text)
+        self.bounds = bounds
+        self._depth = 0
+        self._composed = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        bounds = self.bounds
+        mark = self.peek_event().start_mark
+        if self._depth >= bounds.max_depth:
+            raise _too_much(mark, f"nests deeper than {bounds.max_depth} levels", "DEPTH")
+        if parent is not None and len(parent.value) >= bounds.max_items:
+            raise _too_much(
+                mark, f"has a list or mapping of more than {bounds.max_items} entries", "ITEMS"
+            )
+        self._composed += 1
+        if self._composed > bounds.max_values:
+            raise _too_much(mark, f"holds more than {bounds.max_values} values", "VALUES")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _TooMuch(yaml.MarkedYAMLError):
+    """The document went past one of its bounds (not a YAML error: valid, but too much).
+    `path` is where, once aliases are expanded (a node's line is where it was written,
+    which for an alias is its anchor)."""
+
+    path = ""
+
+
+def _too_much(mark: Any, what: str, limit: str, path: Path = ()) -> _TooMuch:
+    error = _TooMuch(
+        problem=f"the scenario {what} (a limit: HOOKSIM_SCENARIO_MAX_{limit} raises it)",
+        problem_mark=mark,
+    )
+    error.path = format_path(path)
+    return error
+
+
+def parse_document(text: str, file: str, bounds: Bounds) -> Document:
+    """Parse one YAML document within `bounds`; syntax errors, duplicate keys and what goes
+    past a bound are `ScenarioInputError`s that name the line."""
+    loader: _BoundedLoader | None = None
     try:
+        loader = _BoundedLoader(text, bounds)  # refuses unprintable characters at once
         root = loader.get_single_node()
         document = Document(file, None, text.splitlines())
         if root is None:
             raise ScenarioInputError(
                 [Problem(file, 1, 1, "", "the file is empty; expected a scenario mapping")]
             )
-        document.value = _convert(loader, root, (), document)
+        document.value = _Converter(loader, document, bounds).convert(root, (), 0)
         return document
+    except _TooMuch as exc:
+        line, column = (
+            (exc.problem_mark.line + 1, exc.problem_mark.column + 1) if exc.problem_mark else (1, 1)
+        )
+        raise ScenarioInputError(
+            [Problem(file, line, column, exc.path, str(exc.problem))]
+        ) from None
+    except RecursionError:  # pragma: no cover - the depth bound comes first
+        raise ScenarioInputError(
+            [Problem(file, 1, 1, "", "the scenario nests too deeply to read")]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -105,34 +175,84 @@ def parse_document(text: str, file: str) -> Document:
         raise ScenarioInputError(
             [Problem(file, line, column, "", f"not valid YAML: {what}")]
         ) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _line_and_column(text, exc.position)
+        what = f"character #x{exc.character:04x} is not allowed in YAML ({exc.reason})"
+        raise ScenarioInputError(
+            [Problem(file, line, column, "", f"not valid YAML: {what}")]
+        ) from None
     except yaml.YAMLError as exc:
         raise ScenarioInputError([Problem(file, 1, 1, "", f"not valid YAML: {exc}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
-def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path, document: Document) -> Any:
-    document.nodes[path] = node
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)  # merge keys (<<)
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool) and key is not None:
-                raise yaml.MarkedYAMLError(
-                    problem="a mapping key must be a plain value", problem_mark=key_node.start_mark
+def _line_and_column(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of the character at `position` of `text`."""
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+class _Converter:
+    """Composed nodes to plain values, keeping every path's node. An alias is converted once
+    for every place it is used (each place has its own path), so the values are counted and
+    the depth checked again here: ten aliases nested nine deep are a billion values, and an
+    anchor used inside itself never ends."""
+
+    def __init__(self, loader: yaml.SafeLoader, document: Document, bounds: Bounds) -> None:
+        self.loader, self.document, self.bounds = loader, document, bounds
+        self.values = 0
+
+    def convert(self, node: yaml.Node, path: Path, depth: int) -> Any:
+        bounds = self.bounds
+        if depth >= bounds.max_depth:
+            raise _too_much(
+                node.start_mark, f"nests deeper than {bounds.max_depth} levels", "DEPTH", path
+            )
+        self.values += 1
+        if self.values > bounds.max_values:
+            raise _too_much(
+                node.start_mark,
+                f"holds more than {bounds.max_values} values once its aliases are expanded",
+                "VALUES",
+                path,
+            )
+        loader, document = self.loader, self.document
+        document.nodes[path] = node
+        if isinstance(node, yaml.MappingNode):
+            loader.flatten_mapping(node)  # merge keys (<<)
+            if len(node.value) > bounds.max_items:  # merged in from elsewhere
+                raise _too_much(
+                    node.start_mark,
+                    f"has a list or mapping of more than {bounds.max_items} entries",
+                    "ITEMS",
+                    path,
                 )
-            key_text = key if isinstance(key, str) else str(key)
-            if key_text in result:
-                raise yaml.MarkedYAMLError(
-                    problem=f"duplicate key {key_text!r}", problem_mark=key_node.start_mark
-                )
-            document.keys[(*path, key_text)] = key_node
-            result[key_text] = _convert(loader, value_node, (*path, key_text), document)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(loader, item, (*path, index), document)
-            for index, item in enumerate(node.value)
-        ]
-    return loader.construct_object(node, deep=True)
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise yaml.MarkedYAMLError(
+                        problem="a mapping key must be a plain value",
+                        problem_mark=key_node.start_mark,
+                    )
+                key = loader.construct_object(key_node, deep=True)
+                if not isinstance(key, str | int | float | bool) and key is not None:
+                    raise yaml.MarkedYAMLError(
+                        problem="a mapping key must be a plain value",
+                        problem_mark=key_node.start_mark,
+                    )
+                key_text = key if isinstance(key, str) else str(key)
+                if key_text in result:
+                    raise yaml.MarkedYAMLError(
+                        problem=f"duplicate key {key_text!r}", problem_mark=key_node.start_mark
+                    )
+                document.keys[(*path, key_text)] = key_node
+                result[key_text] = self.convert(value_node, (*path, key_text), depth + 1)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [
+                self.convert(item, (*path, index), depth + 1)
+                for index, item in enumerate(node.value)
+            ]
+        return loader.construct_object(node, deep=True)

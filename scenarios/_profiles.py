@@ -96,7 +96,10 @@ def resolve_profile(*choices: str | None) -> Profile:
 
 
 def load_profile_text(text: str, file: str) -> Profile:
-    document = parse_document(text, file)
+    from ._loader import ScenarioLimits  # (the loader imports this module)
+
+    # A profile file is held to the same limits as a scenario file.
+    document = parse_document(text, file, ScenarioLimits.from_environment().bounds)
     if not isinstance(document.value, dict):
         raise ScenarioInputError(
             [document.problem((), "expected a mapping with name, signing, retry, ...")]

@@ -21,6 +21,7 @@ from ._context import RunContext
 from ._errors import NotApplicable, StepFailed
 from ._gateway import ApiResponse
 from ._model import Expectation, Step
+from ._probe import PLACEHOLDER
 from ._receivers import ScenarioReceiver
 
 __all__ = ["run_step"]
@@ -254,7 +255,6 @@ def _token_value(ctx: RunContext, step: Step) -> str | None:
     return ctx.tokens[label]
 
 
-_PLACEHOLDER = re.compile(r"\{(env|subscription\.[^{}]+|event\.[^{}]+|response\.[^{}]+)\}")
 
 
 def _placeholders(ctx: RunContext, value: Any, step: Step) -> Any:
@@ -282,7 +282,7 @@ def _placeholders(ctx: RunContext, value: Any, step: Step) -> Any:
             raise StepFailed(f"{step.span.label()}: no event {ref!r} was published")
         return ids[0]
 
-    return _PLACEHOLDER.sub(replace, value)
+    return PLACEHOLDER.sub(replace, value)
 
 
 def _answered_value(ctx: RunContext, ref: str, step: Step) -> str:

@@ -56,13 +56,16 @@ from ._writer import USER_AGENT
 if TYPE_CHECKING:
     from ._driver import DEFAULT_PER_ENDPOINT, DEFAULT_WORKERS, MAX_WORKERS, DeliveryPool, Driver
     from ._hosts import HostPolicy, HostRefused
+    from ._http_server import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
     from ._http_transport import HttpTransport
     from ._serve import ServedPlatform, ServeError, ServeOptions
 
 #: Public names loaded on first use, and the private module that defines each.
 _ADAPTERS = {
+    "DEFAULT_MAX_CONNECTIONS": "._http_server",
     "DEFAULT_PER_ENDPOINT": "._driver",
     "DEFAULT_WORKERS": "._driver",
+    "DEFAULT_READ_TIMEOUT": "._http_server",
     "MAX_WORKERS": "._driver",
     "DeliveryPool": "._driver",
     "Driver": "._driver",
@@ -93,7 +96,9 @@ __all__ = [
     "ABORTED",
     "ATOMIC_PROFILE",
     "CREDENTIAL_TYPES",
+    "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_PER_ENDPOINT",
+    "DEFAULT_READ_TIMEOUT",
     "DEFAULT_START",
     "DEFAULT_WORKERS",
     "EVENT_TYPES",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes
 
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from ._analytics import FileSigner
@@ -48,8 +48,10 @@ Handler = Callable[["Call"], Response]
 
 
 class _ApiRequest(Request):
-    # werkzeug refuses to read more than this (RequestEntityTooLarge), even when chunked.
-    max_content_length = MAX_BODY_BYTES
+    # One byte more than a body may have: werkzeug stops reading a chunked body at this
+    # limit without saying whether more followed, so a body that reaches it is too large
+    # (`read_body`). A Content-Length over it is refused before anything is read.
+    max_content_length = MAX_BODY_BYTES + 1
 
 
 @dataclass(slots=True)
@@ -177,12 +179,25 @@ class ApiApp:
 
 
 def read_body(request: Request) -> bytes:
+    """The request body, at most MAX_BODY_BYTES (413 beyond, with Content-Length or chunked);
+    a chunked body that is malformed or ends early is a 400."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise _too_large(request.content_length)
     try:
-        return request.get_data(cache=True)
+        body = request.get_data(cache=True)
     except RequestEntityTooLarge:
         raise _too_large(None) from None
+    except ClientDisconnected:
+        # The server's dechunking failed (a bad chunk size or line end), or the client
+        # stopped sending before the body ended.
+        raise InvalidInput(
+            "the request body could not be read: its chunked encoding is malformed, or it "
+            "ended before it was complete",
+            "body",
+        ) from None
+    if len(body) > MAX_BODY_BYTES:
+        raise _too_large(None)
+    return body
 
 
 def _too_large(size: int | None) -> PayloadTooLarge:

@@ -21,6 +21,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from ._api_errors import MethodNotAllowed
 from ._errors import InvalidInput, NotFound
+from ._secrets import describe_rule, is_secret, secret_paths
 
 __all__ = ["Contract", "Operation", "parse_json_body"]
 
@@ -48,6 +49,8 @@ class Operation:
     query_names: tuple[str, ...]
     query_types: Mapping[str, str]
     query_validator: Draft202012Validator | None
+    #: Where the body holds secrets (`_secrets.py`): an error there never quotes the value.
+    body_secrets: frozenset[tuple[str, ...]] = frozenset()
 
 
 class Contract:
@@ -84,10 +87,12 @@ class Contract:
         body_media_type = None
         body_validator = None
         body_integers: frozenset[str] = frozenset()
+        body_secrets: frozenset[tuple[str, ...]] = frozenset()
         body = spec.get("requestBody")
         if body is not None:
             body_media_type, media = next(iter(body["content"].items()))
             body_validator = self._validator(media["schema"])
+            body_secrets = secret_paths(media["schema"], self._resolve)
             properties = self._resolve(media["schema"]).get("properties", {})
             body_integers = frozenset(
                 name
@@ -114,6 +119,7 @@ class Contract:
             query_names=tuple(p["name"] for p in query),
             query_types={p["name"]: self._resolve(p["schema"]).get("type", "") for p in query},
             query_validator=self._validator(query_schema) if query else None,
+            body_secrets=body_secrets,
         )
 
     def _resolve(self, node: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +183,7 @@ class Contract:
         assert operation.body_validator is not None
         error = best_match(operation.body_validator.iter_errors(document))
         if error is not None:
-            raise _invalid(error, "")
+            raise _invalid(error, "", operation.body_secrets)
         if isinstance(document, dict) and operation.body_integers:
             document = {
                 name: int(value)
@@ -233,10 +239,16 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _invalid(error: ValidationError, label: str) -> InvalidInput:
-    """Turn a JSON Schema error into a 400 that names the field and says what to send."""
+def _invalid(
+    error: ValidationError, label: str, secrets: frozenset[tuple[str, ...]] = frozenset()
+) -> InvalidInput:
+    """Turn a JSON Schema error into a 400 that names the field and says what to send (and,
+    for a secret field, never what was sent)."""
     path = list(error.absolute_path)
     keyword = error.validator
+    if path and is_secret(path, secrets):
+        field = _field_path(path)
+        return InvalidInput(f"{label}{field}: {describe_rule(error)}", field)
     if keyword == "required":
         missing = [
             name
@@ -297,7 +309,8 @@ def _no_constant(name: str) -> Any:
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError(f"number {text[:40]} is out of range")
+        # Not quoted: the number may have been sent in a secret field.
+        raise ValueError("a number is out of range (too large for a double)")
     return value
 
 

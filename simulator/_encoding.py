@@ -11,7 +11,7 @@ from typing import Any
 
 from ._models import Event
 
-__all__ = ["COMPACT", "encoded_data"]
+__all__ = ["COMPACT", "encode_data", "encoded_data"]
 
 #: One encoder for the whole process: `json.dumps` with non-default options builds a new
 #: `JSONEncoder` on every call.
@@ -33,7 +33,7 @@ def _one_pass_encoder() -> Callable[[Any], str]:
         COMPACT.item_separator,
         False,  # sort_keys
         False,  # skipkeys
-        True,  # allow_nan
+        False,  # allow_nan: NaN and Infinity are not JSON (ValueError)
     )
     return lambda data: "".join(encode(data, 0))
 
@@ -41,13 +41,20 @@ def _one_pass_encoder() -> Callable[[Any], str]:
 _encode = _one_pass_encoder()
 
 
+def encode_data(data: Any) -> bytes:
+    """`data` as compact JSON (UTF-8): TypeError for what JSON cannot hold, ValueError for a
+    cycle or a float that is not finite, RecursionError for nesting deeper than the
+    interpreter's stack."""
+    try:
+        text = _encode(data)
+    except RecursionError:
+        text = COMPACT.encode(data)  # a cycle: the usual ValueError says so
+    return text.encode()
+
+
 def encoded_data(event: Event) -> bytes:
     """`event.data` as compact JSON (UTF-8), encoded on first use and kept on the event."""
     data = event.data_json
     if data is None:
-        try:
-            text = _encode(event.data)
-        except RecursionError:
-            text = COMPACT.encode(event.data)  # a cycle: the usual ValueError says so
-        data = event.data_json = text.encode()
+        data = event.data_json = encode_data(event.data)
     return data

@@ -7,20 +7,31 @@ The payload shape follows the seed's example (`data` of a webhook request); per-
 from __future__ import annotations
 
 import copy
+import math
 import random
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from ._clock import format_time
+from ._encoding import encode_data
+from ._errors import InvalidInput
 from ._ids import IdSource
 
 __all__ = [
     "EVENT_TYPES",
+    "MAX_DATA_DEPTH",
     "PLATFORM_EVENTS",
     "SDK_EVENTS",
     "apply_overrides",
+    "check_event_data",
+    "check_overrides",
     "make_event_data",
 ]
+
+#: Event data may nest objects and lists this deep (the event's own fields are 3 deep): deep
+#: enough for any real payload, shallow enough that every receiver's JSON parser and every
+#: mapping template can walk it without exhausting a stack.
+MAX_DATA_DEPTH = 64
 
 PLATFORM_EVENTS: tuple[str, ...] = (
     "card-published",
@@ -168,3 +179,89 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> None:
             apply_overrides(target[leaf], value)
         else:
             target[leaf] = copy.deepcopy(value)
+
+
+def check_overrides(event_type: str, overrides: Mapping[str, Any] | None, now: float) -> None:
+    """Refuse `overrides` (InvalidInput naming the field) unless the data they make can be sent.
+
+    Checked as it will be sent: merged into an event of `event_type`, dotted keys expanded,
+    since a key of a few thousand dots is a small request but a very deep object. Every event
+    of a publication has the same shape, so one made with a throwaway id source stands for
+    all of them (and a refused request draws nothing from the platform's seeded source).
+    """
+    if not overrides:
+        return
+    if not isinstance(overrides, Mapping):
+        raise InvalidInput("overrides must be an object of event fields", "overrides")
+    # The value as given first: merging walks it recursively.
+    _check_tree(overrides, "overrides", dotted=True)
+    sample = make_event_data(event_type, ids=IdSource(0), now=now, overrides=overrides)
+    check_event_data(sample, "overrides")
+
+
+def check_event_data(data: Mapping[str, Any], field: str) -> bytes:
+    """The bytes `data` will be sent as; InvalidInput naming `field` when it cannot be sent:
+    nested deeper than MAX_DATA_DEPTH, or holding what JSON cannot (a cycle, a non-string
+    key, NaN or infinity, an object that is not a number, string, list or mapping)."""
+    try:
+        raw = encode_data(data)
+    except (TypeError, ValueError, RecursionError):
+        raw = None
+    # Brackets bound the depth from above (strings may hold some): almost every event has
+    # fewer than the limit, and is then not walked at all.
+    if raw is None or raw.count(b"{") + raw.count(b"[") > MAX_DATA_DEPTH:
+        _check_tree(data, field, dotted=False)
+    if raw is None:  # e.g. a lone surrogate, or an integer of thousands of digits
+        raise InvalidInput(f"{field} cannot be encoded as UTF-8 JSON", field)
+    return raw
+
+
+def _check_tree(value: Any, field: str, *, dotted: bool) -> None:
+    """Walk `value` without recursion; with `dotted`, a top-level key `a.b.c` counts as the
+    three levels it becomes. A cycle ends as too deep."""
+    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
+    while stack:
+        node, depth, path = stack.pop()
+        if isinstance(node, Mapping | list | tuple):
+            if depth > MAX_DATA_DEPTH:
+                _too_deep(field, path)
+            if isinstance(node, Mapping):
+                for key, child in node.items():
+                    if not isinstance(key, str):
+                        if key is not None and not isinstance(key, int | float):
+                            raise InvalidInput(
+                                f"{field} has a {type(key).__name__} as a key, which JSON "
+                                f"cannot{_where(path)}",
+                                field,
+                            )
+                        key = str(key)  # as the encoder writes it
+                    levels = key.count(".") + 1 if dotted and depth == 1 else 1
+                    where = f"{path}.{key}" if path else key
+                    if depth + levels - 1 > MAX_DATA_DEPTH:  # the object holding the value
+                        _too_deep(field, where)
+                    stack.append((child, depth + levels, where))
+            else:
+                for index, child in enumerate(node):
+                    stack.append((child, depth + 1, f"{path}[{index}]"))
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise InvalidInput(f"{field} holds {node!r}, which JSON cannot{_where(path)}", field)
+        elif node is not None and not isinstance(node, str | int | float):
+            raise InvalidInput(
+                f"{field} holds a {type(node).__name__}, which JSON cannot{_where(path)}", field
+            )
+
+
+def _too_deep(field: str, path: str) -> NoReturn:
+    raise InvalidInput(
+        f"{field} nests deeper than {MAX_DATA_DEPTH} levels{_where(path)}: event data may nest "
+        f"objects and lists at most {MAX_DATA_DEPTH} levels deep, a dotted key counting one "
+        "level per part",
+        field,
+    )
+
+
+def _where(path: str) -> str:
+    if not path:
+        return ""
+    shown = path if len(path) <= 80 else path[:77] + "..."
+    return f" (at {shown})"

@@ -11,8 +11,10 @@ change no delivery state.
 
 Nothing that goes wrong while preparing or sending one unit escapes this module: an exception
 ends that attempt as failed (outcome `error`, its reason logged without the exception's text,
-which might hold a secret) and the unit's rules decide what follows; the other deliveries and
-the caller's own request never see it.
+which might hold a secret), and the rules decide what follows: a request that could not be
+written at all ends its unit (`after_unprepared`: `internal-error`), a send that raised is a
+failure like any other (`after_attempt`: retried). The other deliveries and the caller's own
+request never see it.
 
 Runs under the platform's lock, like everything that changes the platform's state; a
 dispatched send runs outside it and takes it again to record its answer.
@@ -39,7 +41,7 @@ from ._models import (
     Outcome,
     Subscription,
 )
-from ._rules import SUBSCRIPTION_DISABLED, Answer, DeliveryRules
+from ._rules import SUBSCRIPTION_DISABLED, Answer, DeliveryRules, Verdict
 from ._scheduler import Timer
 from ._settings import Settings
 from ._signals import AttemptFinished, DeliveryEnded, Emitter, SubscriptionChanged
@@ -129,6 +131,7 @@ class Executor:
         self._why_not_attempted = rules.why_not_attempted
         self._judge = rules.judge
         self._after_attempt = rules.after_attempt
+        self._after_unprepared = rules.after_unprepared
 
     # queueing -----------------------------------------------------------------------------
     def queue(self, unit: Unit, when: float, step: Callable[[Unit], None] | None = None) -> Timer:
@@ -194,15 +197,13 @@ class Executor:
                 kind.many or subscription.batch is not None,
                 started,
             )
-        except Exception as exc:  # nothing is sent; the attempt fails with its reason
-            request = OutgoingRequest(
-                subscription.method, subscription.url, {}, b"", settings.timeout
+        except Exception as exc:  # nothing is sent; the rules end the unit
+            self._unprepared(
+                unit, kind, members, subscription, settings, scheduled_at, started, request_id, exc
             )
-            failed: TransportResult | None = _unprepared(exc)
-        else:
-            failed = None
+            return
         dispatcher = None if transport.simulated else self.loop.dispatching
-        if failed is None and dispatcher is not None:
+        if dispatcher is not None:
             # Sent by a worker outside the lock: a slow receiver delays neither the other
             # receivers nor the API. A durable store records it as leaving first.
             self._take_off(unit, members)
@@ -226,26 +227,46 @@ class Executor:
             send = partial(send_safely, transport, request)
             self._dispatch(dispatcher, request.url, send, answered, leaving)
             return
-        if failed is None:
-            # A durable store records the attempt as leaving before it leaves: after a crash
-            # it is logged as interrupted and sent again, never lost.
-            if store.durable:
-                kind.leaving(unit, scheduled_at, started, request_id)
-            if not transport.simulated:
-                store.flush()  # on disk before it leaves
-            try:
-                # `send_safely`, inline: once per attempt.
-                if type(request) is ExtendedRequest:
-                    result = request.transmit(transport)
-                else:
-                    result = transport.send(request)
-            except Exception as exc:
-                result = _raised(exc)
-        else:
-            result = failed
+        # A durable store records the attempt as leaving before it leaves: after a crash it
+        # is logged as interrupted and sent again, never lost.
+        if store.durable:
+            kind.leaving(unit, scheduled_at, started, request_id)
+        if not transport.simulated:
+            store.flush()  # on disk before it leaves
+        try:
+            # `send_safely`, inline: once per attempt.
+            if type(request) is ExtendedRequest:
+                result = request.transmit(transport)
+            else:
+                result = transport.send(request)
+        except Exception as exc:
+            result = _raised(exc)
         self.answered(
             unit, kind, members, settings, scheduled_at, started, request, request_id, False, result
         )
+
+    def _unprepared(
+        self,
+        unit: Unit,
+        kind: UnitKind,
+        members: list[Delivery],
+        subscription: Subscription,
+        settings: Settings,
+        scheduled_at: float,
+        started: float,
+        request_id: str,
+        exc: Exception,
+    ) -> None:
+        """The unit's request could not be written, so nothing was sent: the attempt is
+        logged as failed with its reason, and the rules say what follows (`after_unprepared`)."""
+        request = OutgoingRequest(subscription.method, subscription.url, {}, b"", settings.timeout)
+        answer = self._judge(_unprepared(exc), settings, scheduled_at)
+        record = self._unit_row(
+            unit, kind, members, settings, scheduled_at, started, answer, request, request_id
+        )
+        self._log(record)
+        verdict = self._after_unprepared(unit, subscription, settings)
+        self._apply(unit, kind, members, subscription, verdict)
 
     def _take_off(self, unit: Unit, members: list[Delivery]) -> None:
         """Until its answer is in, the unit's deliveries are in flight: a disable leaves
@@ -301,19 +322,8 @@ class Executor:
         virtual time, when the receiver took some). `in_flight`: the unit was taken off
         (`_take_off`) while its answer was awaited."""
         answer = self._judge(result, settings, scheduled_at)
-        record = self.row(
-            unit.environment_id,
-            members[0].event_id,
-            unit.subscription_id,
-            unit.attempts,
-            "delivery",
-            scheduled_at,
-            started,
-            answer,
-            request,
-            request_id,
-            settings,
-            tuple([m.event_id for m in members]) if kind.many else (),
+        record = self._unit_row(
+            unit, kind, members, settings, scheduled_at, started, answer, request, request_id
         )
         duration = answer.duration
         if duration > 0 and (self.transport.simulated or result.virtual):
@@ -347,9 +357,7 @@ class Executor:
                     # disabled while in flight: that attempt was the last
                     was_cancelled.discard(key)
                     cancelled = True
-        store.log_attempt(record)
-        if self._listeners:
-            self.emitter.emit(AttemptFinished(record))
+        self._log(record)
         subscription: Subscription | None
         try:
             subscription = store.subscription(unit.environment_id, unit.subscription_id)
@@ -359,6 +367,23 @@ class Executor:
         verdict = self._after_attempt(
             unit, subscription, settings, answer, self._clock.now(), self._rng, cancelled
         )
+        self._apply(unit, kind, members, subscription, verdict)
+
+    def _log(self, record: AttemptRecord) -> None:
+        self.store.log_attempt(record)
+        if self._listeners:
+            self.emitter.emit(AttemptFinished(record))
+
+    def _apply(
+        self,
+        unit: Unit,
+        kind: UnitKind,
+        members: list[Delivery],
+        subscription: Subscription | None,
+        verdict: Verdict,
+    ) -> None:
+        """Do what the rules' verdict on the unit's attempt says."""
+        store = self.store
         failures = verdict.failures
         if (
             subscription is not None
@@ -393,6 +418,34 @@ class Executor:
             self._dispatch(dispatcher, subscription.url, send, answered)
         else:
             answered(send())
+
+    def _unit_row(
+        self,
+        unit: Unit,
+        kind: UnitKind,
+        members: list[Delivery],
+        settings: Settings,
+        scheduled_at: float,
+        started: float,
+        answer: Answer,
+        request: OutgoingRequest,
+        request_id: str,
+    ) -> AttemptRecord:
+        """The log's row for the unit's attempt (a batch's lists its events)."""
+        return self.row(
+            unit.environment_id,
+            members[0].event_id,
+            unit.subscription_id,
+            unit.attempts,
+            "delivery",
+            scheduled_at,
+            started,
+            answer,
+            request,
+            request_id,
+            settings,
+            tuple([m.event_id for m in members]) if kind.many else (),
+        )
 
     def row(
         self,
@@ -523,9 +576,7 @@ class Executor:
                 request_id,
                 settings,
             )
-            self.store.log_attempt(record)
-            if self._listeners:
-                self.emitter.emit(AttemptFinished(record))
+            self._log(record)
             return record
 
         return send, answered

@@ -14,7 +14,13 @@ import socket
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-__all__ = ["METADATA_ADDRESSES", "METADATA_HOSTS", "HostPolicy", "HostRefused"]
+__all__ = [
+    "METADATA_ADDRESSES",
+    "METADATA_HOSTS",
+    "HostPolicy",
+    "HostRefused",
+    "embedded_ipv4",
+]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -30,6 +36,39 @@ METADATA_ADDRESSES: frozenset[IPAddress] = frozenset(
     ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
 )
 METADATA_HOSTS: frozenset[str] = frozenset({"metadata.google.internal", "metadata.goog"})
+
+# IPv6 addresses that carry an IPv4 address a router or the host's stack may deliver to: a
+# refused IPv4 address must not get through inside one.
+_NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052
+_NAT64_LOCAL_USE = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215, RFC 6052 at /48
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # RFC 4291 (deprecated, still routed)
+_ISATAP_IDS = (0x00005EFE, 0x02005EFE)  # RFC 5214 interface identifiers, any prefix
+
+
+def embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address an IPv6 address carries: IPv4-mapped, IPv4-compatible, NAT64
+    (well-known and local-use prefixes), 6to4, Teredo (server and client), ISATAP."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    found: list[ipaddress.IPv4Address] = []
+    value = int(address)
+    low32 = ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    if address.ipv4_mapped is not None:
+        found.append(address.ipv4_mapped)
+    if address in _IPV4_COMPATIBLE and value > 1:  # not :: nor ::1
+        found.append(low32)
+    if address in _NAT64_WELL_KNOWN:
+        found.append(low32)
+    if address in _NAT64_LOCAL_USE:
+        # Bits 48-63 and 72-87 (bits 64-71 are the reserved "u" octet).
+        found.append(ipaddress.IPv4Address(((value >> 64) & 0xFFFF) << 16 | (value >> 40) & 0xFFFF))
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    if (value >> 32) & 0xFFFFFFFF in _ISATAP_IDS:
+        found.append(low32)
+    return found
 
 
 class HostRefused(Exception):
@@ -105,7 +144,8 @@ class HostPolicy:
         return any(address.version == n.version and address in n for n in self._networks)
 
     def address_refusal(self, host: str, address: IPAddress, *, by_name: bool) -> str | None:
-        """Why `host` may not be reached at `address`, or None when it may."""
+        """Why `host` may not be reached at `address`, or None when it may. An IPv6 address
+        is judged with every IPv4 address it carries (`embedded_ipv4`)."""
         mapped = getattr(address, "ipv4_mapped", None)
         if mapped is not None:
             address = mapped
@@ -113,10 +153,12 @@ class HostPolicy:
             return None
         where = f"address {address}" if host == str(address) else f"host {host} ({address})"
         if self.refuse_link_local:
-            if address in METADATA_ADDRESSES:
-                return f"{where} is a cloud metadata address"
-            if any(address.version == n.version and address in n for n in _LINK_LOCAL):
-                return f"{where} is a link-local address"
+            for candidate in (address, *embedded_ipv4(address)):
+                inside = "" if candidate is address else f", which carries {candidate},"
+                if candidate in METADATA_ADDRESSES:
+                    return f"{where}{inside} is a cloud metadata address"
+                if any(candidate.version == n.version and candidate in n for n in _LINK_LOCAL):
+                    return f"{where}{inside} is a link-local address"
         if self.restricted and not by_name:
             return f"{where} is not in the allowed hosts: {self.describe()}"
         return None

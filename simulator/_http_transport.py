@@ -10,6 +10,7 @@ were checked are the ones connected to).
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import sys
@@ -263,6 +264,10 @@ def _finished(response: urllib3.BaseHTTPResponse) -> bool:
     return remaining == 0
 
 
+#: A query string inside an exception's message.
+_QUERY = re.compile(r"\?[^\s'\"()]*")
+
+
 def _classify(exc: Exception, host: str, port: int | None, timeout: float) -> tuple[Outcome, str]:
     """An exception from urllib3 as an outcome and a reason that is safe to log (no URL
     query, no credentials)."""
@@ -288,7 +293,9 @@ def _classify(exc: Exception, host: str, port: int | None, timeout: float) -> tu
     if isinstance(exc, LocationParseError):
         return Outcome.ERROR, f"invalid host {host!r}"
     if isinstance(exc, HTTPError | OSError):
-        return Outcome.ERROR, f"request to {where} failed: {type(exc).__name__}: {exc}"
+        # urllib3 may name the URL in its message: never its query (it may hold a token).
+        detail = _QUERY.sub("?[query hidden]", str(exc))
+        return Outcome.ERROR, f"request to {where} failed: {type(exc).__name__}: {detail}"
     return Outcome.ERROR, f"request to {where} failed: {type(exc).__name__}"
 
 

@@ -8,30 +8,40 @@ HTML). The template sees the envelope's fields (`requestId`, `environmentId`, `w
 `isBatched`, `data`: a list when batched) and the whole `envelope`; what it renders must be
 JSON, and is sent (and signed) as it was rendered, surrounding whitespace removed.
 
-A template that does not compile, or that reaches for an underscore attribute (the way out of
-a sandbox), is refused when the subscription is created or updated (`check_mapping`, an
-InvalidInput naming the line). A failure at delivery time (`render_mapping` raises
-`MappingFailure`) fails that attempt, which is retried like any failure.
+Templates come from API callers, so they are held to bounds (`MappingLimits`, from the
+environment's settings): at most `mapping_timeout` seconds of CPU time (default 100 ms) and
+`mapping_memory_mb` MiB of memory (default 256) for each compilation and each rendering, at
+most MAX_MAPPING_BYTES of source, at most MAX_MAPPED_BYTES rendered. They are enforced by
+running every template in a worker process (`_sandbox.py` starts them,
+`_mapping_worker.py` is what runs there, under the operating system's CPU-time and
+address-space limits), so a template that loops, allocates or computes without end stops at
+its bound and holds up nothing else: no other subscription, no API call, no shutdown.
+Expressions are not folded while compiling, and `**` is refused when its result would be
+huge (no timer can interrupt one such operation).
+
+A template that does not compile, that reaches for an underscore attribute (the way out of a
+sandbox), or that exceeds its bounds while compiling is refused when the subscription is
+created or updated (`check_mapping`, an InvalidInput naming the line). A failure at delivery
+time (`render_mapping` raises `MappingFailure`: an error, a bound reached) fails that
+attempt, which is retried like any failure.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import Mapping
-from types import TracebackType
+from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, Undefined, nodes
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
+from . import _mapping_worker as worker
 from ._errors import InvalidInput
+from ._sandbox import SandboxAnswer, default_pool
+from ._settings import Settings
 
 __all__ = [
-    "MAX_MAPPING_BYTES",
+    "DEFAULT_LIMITS",
     "MAX_MAPPED_BYTES",
+    "MAX_MAPPING_BYTES",
     "MappingFailure",
+    "MappingLimits",
     "check_mapping",
     "render_mapping",
 ]
@@ -39,7 +49,38 @@ __all__ = [
 #: The largest template accepted (UTF-8 bytes).
 MAX_MAPPING_BYTES = 64 * 1024
 #: The largest body a mapping may render.
-MAX_MAPPED_BYTES = 1024 * 1024
+MAX_MAPPED_BYTES = worker.MAX_RENDERED
+
+
+@dataclass(frozen=True, slots=True)
+class MappingLimits:
+    """What one compilation or rendering of a template may use."""
+
+    cpu_seconds: float = 0.1
+    memory_mb: int = 256
+
+    @classmethod
+    def of(cls, settings: Settings) -> MappingLimits:
+        return cls(settings.mapping_timeout, settings.mapping_memory_mb)
+
+    def overrun(self, answer: SandboxAnswer, doing: str) -> str | None:
+        """Why the sandbox stopped `doing` (compile, render) at a bound, or None."""
+        if answer.status == worker.TIMEOUT:
+            return (
+                f"mapping took more than {self.cpu_seconds * 1000:g} ms of CPU time to "
+                f"{doing} (the mapping timeout: setting mapping_timeout, hooksim serve "
+                "--mapping-timeout)"
+            )
+        if answer.status == worker.MEMORY:
+            return (
+                f"mapping needed more than {self.memory_mb} MiB of memory to {doing} "
+                "(setting mapping_memory_mb, hooksim serve --mapping-memory)"
+            )
+        return None
+
+
+#: The bounds of the default settings.
+DEFAULT_LIMITS = MappingLimits()
 
 
 class MappingFailure(Exception):
@@ -50,116 +91,36 @@ class MappingFailure(Exception):
         self.reason = reason
 
 
-def _tojson(value: Any) -> str:
-    def refuse(item: Any) -> Any:
-        if isinstance(item, Undefined):
-            item._fail_with_undefined_error()
-        raise TypeError(f"{type(item).__name__} is not JSON serializable")
-
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=refuse)
-
-
-def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
-        autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False
-    )
-    env.filters["tojson"] = _tojson
-    return env
-
-
-_ENV = _environment()
-
-
-def check_mapping(source: Any) -> str | None:
-    """Validate a subscription's `mapping` (None removes it); InvalidInput names the line."""
+def check_mapping(source: Any, limits: MappingLimits = DEFAULT_LIMITS) -> str | None:
+    """Validate a subscription's `mapping` (None removes it): it compiles within `limits`.
+    InvalidInput names the line, or the bound it reached."""
     if source is None:
         return None
     if not isinstance(source, str) or not source.strip():
         raise InvalidInput("mapping must be a non-empty Jinja2 template string, or null", "mapping")
     if len(source.encode("utf-8", "surrogatepass")) > MAX_MAPPING_BYTES:
         raise InvalidInput(f"mapping is larger than {MAX_MAPPING_BYTES} bytes", "mapping")
-    try:
-        tree = _ENV.parse(source)
-    except TemplateSyntaxError as exc:
-        raise InvalidInput(f"mapping line {exc.lineno}: {exc.message}", "mapping") from None
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        # `x._y` never reaches a JSON field (Jinja looks attributes up first); `x["__y"]`
-        # falls back to the attribute on anything that is not a mapping.
-        if isinstance(node, nodes.Getattr):
-            name, unsafe = node.attr, node.attr.startswith("_")
-        elif isinstance(node, nodes.Getitem):
-            name = _constant(node.arg)
-            unsafe = isinstance(name, str) and name.startswith("__")
-        else:  # pragma: no cover - find_all yields only the two
-            continue
-        if unsafe:
-            raise InvalidInput(
-                f"mapping line {node.lineno}: access to {name!r} is refused (the template runs "
-                "in a sandbox; attributes starting with '_' are out of reach)",
-                "mapping",
-            )
-    try:
-        _compile(source)
-    except TemplateSyntaxError as exc:
-        raise InvalidInput(f"mapping line {exc.lineno}: {exc.message}", "mapping") from None
+    answer = _run(worker.CHECK, source, b"", limits)
+    if answer.status != worker.OK:
+        reason = limits.overrun(answer, "compile") or answer.payload.decode("utf-8", "replace")
+        raise InvalidInput(reason, "mapping")
     return source
 
 
-def _constant(node: nodes.Node) -> Any:
-    return node.value if isinstance(node, nodes.Const) else None
+def render_mapping(
+    source: str, envelope_json: bytes, limits: MappingLimits = DEFAULT_LIMITS
+) -> bytes:
+    """The body `source` renders for the envelope (its JSON), as UTF-8 JSON; MappingFailure
+    if it cannot, or reaches a bound of `limits`."""
+    answer = _run(worker.RENDER, source, envelope_json, limits)
+    if answer.status == worker.OK:
+        return answer.payload
+    raise MappingFailure(
+        limits.overrun(answer, "render") or answer.payload.decode("utf-8", "replace")
+    )
 
 
-@functools.lru_cache(maxsize=256)
-def _compile(source: str) -> Template:
-    return _ENV.from_string(source)
-
-
-def render_mapping(source: str, envelope: Mapping[str, Any]) -> bytes:
-    """The body `source` renders for `envelope`, as UTF-8 JSON; MappingFailure if it cannot."""
-    try:
-        template = _compile(source)
-    except TemplateSyntaxError as exc:  # stored before a check existed: still only a failure
-        raise MappingFailure(f"mapping line {exc.lineno}: {exc.message}") from None
-    context = dict(envelope)
-    context["envelope"] = envelope
-    size = 0
-    chunks: list[str] = []
-    try:
-        for chunk in template.generate(context):
-            size += len(chunk)
-            if size > MAX_MAPPED_BYTES:
-                raise MappingFailure(f"mapping rendered more than {MAX_MAPPED_BYTES} bytes")
-            chunks.append(chunk)
-    except MappingFailure:
-        raise
-    except SecurityError as exc:
-        raise MappingFailure(f"mapping refused{_line(exc.__traceback__)}: {exc}") from None
-    except Exception as exc:
-        raise MappingFailure(
-            f"mapping failed{_line(exc.__traceback__)}: {type(exc).__name__}: {exc}"
-        ) from None
-    text = "".join(chunks).strip()
-    try:
-        json.loads(text)
-    except ValueError as exc:
-        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        where = (
-            f" (line {exc.lineno} column {exc.colno} of the output)"
-            if isinstance(exc, json.JSONDecodeError)
-            else ""
-        )
-        raise MappingFailure(f"mapping rendered invalid JSON: {detail}{where}") from None
-    body = text.encode("utf-8")
-    if len(body) > MAX_MAPPED_BYTES:
-        raise MappingFailure(f"mapping rendered more than {MAX_MAPPED_BYTES} bytes")
-    return body
-
-
-def _line(tb: TracebackType | None) -> str:
-    """' at line N' of the template where the error was raised, when Jinja tells it."""
-    line = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return f" at line {line}" if line is not None else ""
+def _run(op: int, source: str, envelope: bytes, limits: MappingLimits) -> SandboxAnswer:
+    return default_pool().run(
+        op, source, envelope, limits.cpu_seconds, limits.memory_mb * 1024 * 1024
+    )

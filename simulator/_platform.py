@@ -27,11 +27,12 @@ from ._clock import Clock, VirtualClock, WallClock
 from ._collector import batch_of_work
 from ._credentials import TokenCache, check_credential_fields, check_headers_free
 from ._errors import Conflict, InvalidInput, NotFound
-from ._events import EVENT_TYPES, make_event_data
+from ._events import EVENT_TYPES, check_event_data, check_overrides, make_event_data
 from ._exchange import Transport
 from ._executor import Executor
 from ._ids import IdSource
 from ._loop import Dispatcher, RunLoop
+from ._mapping import MappingLimits
 from ._models import (
     AttemptRecord,
     Delivery,
@@ -186,7 +187,10 @@ class Platform:
         with self._lock, self.store.transaction():
             environment = self.store.environment(env_id)
             fields = check_subscription_fields(
-                body, creating=True, signature_header=environment.settings.signature_header
+                body,
+                creating=True,
+                signature_header=environment.settings.signature_header,
+                mapping_limits=MappingLimits.of(environment.settings),
             )
             self._check_credential(env_id, fields.get("credentialId"), fields.get("headers", {}))
             limit = environment.settings.max_subscriptions
@@ -245,7 +249,10 @@ class Platform:
             environment = self.store.environment(env_id)
             subscription = self.store.subscription(env_id, sub_id)
             fields = check_subscription_fields(
-                changes, creating=False, signature_header=environment.settings.signature_header
+                changes,
+                creating=False,
+                signature_header=environment.settings.signature_header,
+                mapping_limits=MappingLimits.of(environment.settings),
             )
             if "credentialId" in fields or "headers" in fields:
                 self._check_credential(
@@ -344,6 +351,7 @@ class Platform:
         with self._lock, self.store.transaction(), batch_of_work():
             self.store.environment(env_id)
             now = self.clock.now()
+            check_overrides(event_type, overrides, now)  # before anything is stored
             events = []
             for _ in range(count):
                 data = make_event_data(event_type, ids=self.ids, now=now, overrides=overrides)
@@ -355,21 +363,30 @@ class Platform:
         """Publish an event whose `data` the caller wrote in full (an `id` is added if absent)."""
         with self._lock, self.store.transaction():
             self.store.environment(env_id)
-            event = self._accept_data(env_id, data, self.clock.now())
+            payload, raw = self._checked_data(env_id, data, set())
+            event = self._accept(env_id, payload, self.clock.now(), raw)
             self._loop.settle()
             return event
 
     def publish_many(self, env_id: str, datas: Iterable[Mapping[str, Any]]) -> list[Event]:
         """Publish many caller-written events at once: like `publish_data` for each, but their
-        first attempts run together afterwards, as one batch of work."""
+        first attempts run together afterwards, as one batch of work. All are checked before
+        any is stored: one that cannot be sent refuses the call and nothing is published."""
         with self._lock, self.store.transaction(), batch_of_work():
             self.store.environment(env_id)
             now = self.clock.now()
-            events = [self._accept_data(env_id, data, now) for data in datas]
+            seen: set[str] = set()
+            ready = [self._checked_data(env_id, data, seen) for data in datas]
+            events = [self._accept(env_id, payload, now, raw) for payload, raw in ready]
             self._loop.settle()
             return events
 
-    def _accept_data(self, env_id: str, data: Mapping[str, Any], now: float) -> Event:
+    def _checked_data(
+        self, env_id: str, data: Mapping[str, Any], seen: set[str]
+    ) -> tuple[dict[str, Any], bytes]:
+        """A caller-written event with its id, and the bytes it will be sent as."""
+        if type(data) is not dict and not isinstance(data, Mapping):
+            raise InvalidInput("an event's data must be an object", "data")
         payload = dict(data)
         if payload.get("analyticsEvent") not in _EVENT_SET:
             raise InvalidInput(
@@ -380,15 +397,22 @@ class Platform:
             self.ids.skip_uuid()  # so that a seed draws the same ids whether or not one is given
         else:
             payload["id"] = self.ids.uuid()
-        return self._accept(env_id, payload, now)
-
-    def _accept(self, env_id: str, data: dict[str, Any], now: float) -> Event:
-        # Events are kept by str(id): a numeric id must not replace an event (and its
-        # deliveries) published under the same id.
-        event_id = str(data["id"])
-        if self.store.has_event(env_id, event_id):
+        event_id = str(payload["id"])
+        if event_id in seen or self.store.has_event(env_id, event_id):
             raise Conflict(f"an event with id {event_id!r} was already published")
-        event = Event(event_id, env_id, str(data["analyticsEvent"]), data, now)
+        seen.add(event_id)
+        return payload, check_event_data(payload, "data")
+
+    def _accept(
+        self, env_id: str, data: dict[str, Any], now: float, raw: bytes | None = None
+    ) -> Event:
+        # Events are kept by str(id): a numeric id must not replace an event (and its
+        # deliveries) published under the same id. (Data that comes with its bytes was
+        # checked for that already, by `_checked_data`.)
+        event_id = str(data["id"])
+        if raw is None and self.store.has_event(env_id, event_id):
+            raise Conflict(f"an event with id {event_id!r} was already published")
+        event = Event(event_id, env_id, str(data["analyticsEvent"]), data, now, raw)
         self.store.add_event(event)
         if self._signals.listeners:
             self._signals.emit(EventPublished(event))

@@ -36,6 +36,7 @@ from ._rules import (
     DeliveryRules,
     Unit,
     Verdict,
+    after_unprepared,
     disables,
     failures_after_enable,
     judge,
@@ -71,7 +72,11 @@ def profile_rules(profile: Profile) -> DeliveryRules:
     if not _changes_rules(profile):
         return ATOMIC_RULES
     return DeliveryRules(
-        why_not_attempted, failures_after_enable, _judge_for(profile), _after_attempt_for(profile)
+        why_not_attempted,
+        failures_after_enable,
+        _judge_for(profile),
+        _after_attempt_for(profile),
+        after_unprepared,
     )
 
 

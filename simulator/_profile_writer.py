@@ -93,16 +93,6 @@ def _standard_encode(
     )
 
 
-def _standard_fields(
-    request_id: str, environment_id: str, webhook_id: str, events: Sequence[Event], batched: bool
-) -> dict[str, Any]:
-    return {
-        "type": events[0].type,
-        "timestamp": format_time(events[0].published_at),
-        "data": [e.data for e in events] if batched else events[0].data,
-    }
-
-
 def _stripe_head(events: Sequence[Event]) -> dict[str, Any]:
     first = events[0]
     return {
@@ -136,32 +126,10 @@ def _stripe_encode(
     )
 
 
-def _stripe_fields(
-    request_id: str, environment_id: str, webhook_id: str, events: Sequence[Event], batched: bool
-) -> dict[str, Any]:
-    return {
-        **_stripe_head(events),
-        "data": {"object": [e.data for e in events] if batched else events[0].data},
-        "livemode": False,
-        "pending_webhooks": 1,
-        "request": {"id": None, "idempotency_key": None},
-        "type": events[0].type,
-    }
-
-
 def _github_encode(
     request_id: str, environment_id: str, webhook_id: str, events: Sequence[Event], batched: bool
 ) -> bytes:
     return b'{"action":' + _text(events[0].type) + b',"data":' + _data(events, batched) + b"}"
-
-
-def _github_fields(
-    request_id: str, environment_id: str, webhook_id: str, events: Sequence[Event], batched: bool
-) -> dict[str, Any]:
-    return {
-        "action": events[0].type,
-        "data": [e.data for e in events] if batched else events[0].data,
-    }
 
 
 def _github_headers(events: Sequence[Event], subscription_id: str) -> dict[str, str]:
@@ -174,9 +142,9 @@ def _github_headers(events: Sequence[Event], subscription_id: str) -> dict[str, 
 
 _ENVELOPES = {
     "atomic": ATOMIC_ENVELOPE,
-    "standard-webhooks": Envelope(_standard_encode, _standard_fields),
-    "stripe": Envelope(_stripe_encode, _stripe_fields),
-    "github": Envelope(_github_encode, _github_fields, _github_headers),
+    "standard-webhooks": Envelope(_standard_encode),
+    "stripe": Envelope(_stripe_encode),
+    "github": Envelope(_github_encode, _github_headers),
 }
 
 

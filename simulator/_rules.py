@@ -1,7 +1,8 @@
 """The delivery rules: what an answer means, and what follows it.
 
 Every rule of the contract about outcomes, timeouts, 3xx, Retry-After, the retry schedule and
-its window, the consecutive-failure counter and auto-disable is decided here, and only here
+its window, the consecutive-failure counter, auto-disable and an attempt that could not even be
+written (`internal-error`) is decided here, and only here
 (the clause each one implements is named beside it). Pure functions of their arguments: no
 I/O, no clock (the instant is an argument), no store. The executor (`_executor.py`) asks;
 the answers are values (`Answer`, `Verdict`) that it applies.
@@ -28,6 +29,7 @@ from ._settings import Settings
 
 __all__ = [
     "ATOMIC_RULES",
+    "INTERNAL_ERROR",
     "RETRIES_EXHAUSTED",
     "SUBSCRIPTION_DELETED",
     "SUBSCRIPTION_DISABLED",
@@ -35,6 +37,7 @@ __all__ = [
     "DeliveryRules",
     "Verdict",
     "after_attempt",
+    "after_unprepared",
     "classify_status",
     "default_schedule",
     "disables",
@@ -50,6 +53,8 @@ __all__ = [
 RETRIES_EXHAUSTED = "retries-exhausted"
 SUBSCRIPTION_DISABLED = "subscription-disabled"
 SUBSCRIPTION_DELETED = "subscription-deleted"
+#: hooksim could not write the request (data spoiled after it was accepted, or a bug).
+INTERNAL_ERROR = "internal-error"
 
 # Float slack when comparing a retry time to the window's end, so that a retry exactly at the
 # window's edge (inclusive: RETRY-WINDOW) is not lost to rounding.
@@ -107,6 +112,7 @@ class Verdict(NamedTuple):
 _DELIVERED = Verdict(0, DeliveryState.DELIVERED)
 _DELIVERED_TWICE = Verdict(0, DeliveryState.DELIVERED, duplicate=True)
 _RESET = Verdict(0)
+_UNPREPARED = Verdict(None, DeliveryState.UNDELIVERED, INTERNAL_ERROR)
 
 
 # before an attempt ---------------------------------------------------------------------------
@@ -342,6 +348,16 @@ def after_attempt(
     return Verdict(failures, retry_at=when, due=max(when, now))
 
 
+def after_unprepared(unit: Unit, subscription: Subscription, settings: Settings) -> Verdict:
+    """What follows an attempt whose request could not be written, so that nothing was sent
+    (an event whose data cannot be encoded although it was accepted, a bug in hooksim): the
+    unit ends undelivered at once, `internal-error`, the log row saying why (NOTHING-LOST:
+    never in limbo). Not retried, since a retry would fail the same way; and not counted
+    against the subscription (its counter is left as it is, nothing disables it), since the
+    receiver did nothing wrong."""
+    return _UNPREPARED
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryRules:
     """The rules the executor follows, as functions with the signatures of this module's
@@ -353,7 +369,10 @@ class DeliveryRules:
     after_attempt: Callable[
         [Unit, Subscription | None, Settings, Answer, float, random.Random | None, bool], Verdict
     ]
+    after_unprepared: Callable[[Unit, Subscription, Settings], Verdict]
 
 
 #: The Atomic Webhooks API's rules: the functions of this module.
-ATOMIC_RULES = DeliveryRules(why_not_attempted, failures_after_enable, judge, after_attempt)
+ATOMIC_RULES = DeliveryRules(
+    why_not_attempted, failures_after_enable, judge, after_attempt, after_unprepared
+)

@@ -15,13 +15,14 @@ is); without a client id, the environment's first workbench client is used again
 from __future__ import annotations
 
 import logging
+import math
 import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer
 
 from ._api import make_app
 from ._clock import VirtualClock, WallClock, format_time
@@ -29,6 +30,12 @@ from ._control import ControlHooks, ResetOrder
 from ._driver import DEFAULT_PER_ENDPOINT, DEFAULT_WORKERS, MAX_WORKERS, DeliveryPool, Driver
 from ._errors import HooksimError
 from ._hosts import HostPolicy
+from ._http_server import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_READ_TIMEOUT,
+    BoundedServer,
+    RequestHandler,
+)
 from ._http_transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, HttpTransport
 from ._models import ApiClient
 from ._platform import Platform
@@ -60,8 +67,9 @@ class ServeOptions:
     client_id: str | None = None
     client_secret: str | None = None
     allow_hosts: tuple[str, ...] = ()
-    #: Seeds ids and secrets under the virtual clock (0 when None). The wall clock refuses
-    #: a seed: its secrets must be unguessable.
+    #: Seeds ids and secrets under the virtual clock, so that a run can be reproduced (the
+    #: banner says so: anyone who knows the seed knows the secrets). None: random, as under
+    #: the wall clock, which refuses a seed.
     seed: int | None = None
     #: Delivery timeout in seconds (None: the platform default, 10 s).
     timeout: float | None = None
@@ -75,6 +83,11 @@ class ServeOptions:
     #: worker. Under the virtual clock deliveries are sent one at a time, in order.
     max_workers: int = DEFAULT_WORKERS
     per_endpoint: int = DEFAULT_PER_ENDPOINT
+    #: Seconds an API connection may stay silent while its request is read (a whole request
+    #: must arrive within six times that), and API connections served at once, at most
+    #: (`--read-timeout`, `--max-connections`; see `_http_server.py`).
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
     access_log: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
     #: A SQLite file that keeps the state across restarts (":memory:": SQLite, not kept);
@@ -107,6 +120,15 @@ class ServeOptions:
                 f"--per-endpoint must be a whole number from 1 to --workers "
                 f"({self.max_workers}), not {self.per_endpoint!r}"
             )
+        if not _finite(self.read_timeout) or not 0 < self.read_timeout <= 3600:
+            raise ServeError(
+                f"--read-timeout must be more than 0 and at most 3600 s, not {self.read_timeout!r}"
+            )
+        if not _whole(self.max_connections) or not 1 <= self.max_connections <= 10_000:
+            raise ServeError(
+                "--max-connections must be a whole number from 1 to 10000, not "
+                f"{self.max_connections!r}"
+            )
         if not self.environment or not self.environment.replace("-", "").replace("_", "").isalnum():
             raise ServeError(
                 f"--environment must be letters, digits, '-' or '_', not {self.environment!r}"
@@ -117,16 +139,8 @@ def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-class _RequestHandler(WSGIRequestHandler):
-    """werkzeug's handler, quiet unless asked: access lines show the path, never the query
-    (pre-signed analytics URLs carry their signature there)."""
-
-    access_log = False
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if self.access_log:
-            path = self.path.split("?", 1)[0]
-            log.info('%s "%s %s" %s', self.address_string(), self.command, path, code)
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class ServedPlatform:
@@ -170,7 +184,7 @@ class ServedPlatform:
                 settings=settings,
                 transport=self.transport,
                 store=self.store,
-                seed=(options.seed if options.seed is not None else 0) if virtual else None,
+                seed=options.seed if virtual else None,
             )
             self.resumed = options.environment in self.platform.store.environments
             if self.resumed:
@@ -191,7 +205,7 @@ class ServedPlatform:
         if self.resumed and self.environment.settings != settings:
             log.warning(
                 "environment %s keeps the settings stored in %s; the settings given now "
-                "(--timeout, --retry-*) apply to new environments only",
+                "(--timeout, --retry-*, --mapping-*) apply to new environments only",
                 self.environment.id,
                 options.db,
             )
@@ -282,15 +296,16 @@ class ServedPlatform:
                 f"cannot listen on {options.host}:{options.port}: {reason}"
                 + ("; choose another --port (0 picks a free one)" if options.port else "")
             ) from None
-        handler = type("RequestHandler", (_RequestHandler,), {"access_log": options.access_log})
+        handler = type("RequestHandler", (RequestHandler,), {"access_log": options.access_log})
         try:
-            server = make_server(
+            server = BoundedServer(
                 options.host,
                 options.port,
                 self.app,
-                threaded=True,
-                request_handler=handler,
+                handler,
                 fd=sock.fileno(),
+                max_connections=options.max_connections,
+                read_timeout=options.read_timeout,
             )
         finally:
             sock.close()  # werkzeug serves a duplicate of the descriptor
@@ -336,6 +351,11 @@ class ServedPlatform:
         ]
         if self.options.clock == "virtual":
             lines.append('  time moves only through POST /_sim/clock/advance {"seconds": N}')
+        if self.options.seed is not None:
+            lines.append(
+                f"  seed:         {self.options.seed}: ids and secrets are reproducible (the same "
+                "on every start with this seed; anyone who knows it knows them)"
+            )
         return lines
 
     # running ----------------------------------------------------------------------------

@@ -13,6 +13,10 @@ from ._errors import InvalidInput
 
 __all__ = ["Settings"]
 
+#: Bounds of the payload mapping settings.
+MAX_MAPPING_TIMEOUT = 60.0
+MIN_MAPPING_MEMORY_MB = 16
+MAX_MAPPING_MEMORY_MB = 64 * 1024
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # an HTTP header name (RFC 9110 token)
 
 
@@ -41,6 +45,11 @@ class Settings:
     max_subscriptions: int = 100
     #: Honour Retry-After on these statuses when it is longer than the backoff delay.
     retry_after_statuses: tuple[int, ...] = (429, 503)
+    #: CPU seconds a payload mapping may take to compile or to render one request (the
+    #: attempt fails beyond it; see `_mapping.py`).
+    mapping_timeout: float = 0.1
+    #: MiB of memory a payload mapping may use to compile or to render one request.
+    mapping_memory_mb: int = 256
 
     def __post_init__(self) -> None:
         def bad(name: str, why: str) -> InvalidInput:
@@ -76,6 +85,20 @@ class Settings:
         if not isinstance(self.signature_header, str) or not _TOKEN.match(self.signature_header):
             raise bad(
                 "signature_header", f"must be an HTTP header name, not {self.signature_header!r}"
+            )
+        if not _finite(self.mapping_timeout) or not 0 < self.mapping_timeout <= MAX_MAPPING_TIMEOUT:
+            raise bad(
+                "mapping_timeout",
+                f"must be more than 0 and at most {MAX_MAPPING_TIMEOUT:g} seconds, not "
+                f"{self.mapping_timeout!r}",
+            )
+        if not _whole(self.mapping_memory_mb) or not (
+            MIN_MAPPING_MEMORY_MB <= self.mapping_memory_mb <= MAX_MAPPING_MEMORY_MB
+        ):
+            raise bad(
+                "mapping_memory_mb",
+                f"must be a whole number from {MIN_MAPPING_MEMORY_MB} to "
+                f"{MAX_MAPPING_MEMORY_MB}, not {self.mapping_memory_mb!r}",
             )
         statuses = self.retry_after_statuses
         if not isinstance(statuses, tuple | list) or not all(

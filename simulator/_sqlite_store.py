@@ -23,14 +23,27 @@ Durability (WAL journal):
 - before a request leaves, the fact that it is leaving is committed (`flush`): an attempt in
   flight at a crash is logged as interrupted and sent again after the restart.
 The file is opened in exclusive locking mode: a second process cannot serve the same file.
+
+What the file holds is secret: API clients' secrets, delivery credentials with their secrets
+(client secrets, passwords, API keys, AWS secret keys), subscriptions' signing secrets, every
+event's data and the delivery log with the request bodies. A new file is created readable and
+writable by its owner only (0600), and so are its WAL and shared-memory files (SQLite gives
+them the database file's permissions; they are tightened again once open). An existing file
+that others can read is served as it is, with a warning.
+
+A file that is not a hooksim database, that is damaged, or that is empty (0 bytes, so not
+one hooksim wrote) is refused with a StoreError that says so (`hooksim serve` exits 2), and
+left exactly as it was: it is never replaced by a new platform.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import sqlite3
+import stat
 import threading
 from array import array
 from collections.abc import Iterator
@@ -57,6 +70,8 @@ from ._storage import Queued, QueuedBatch, Resume, SentAttempt, StoreError
 from ._store import MemoryStore
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
+
+log = logging.getLogger("hooksim.serve")
 
 SCHEMA_VERSION = 1
 
@@ -141,6 +156,9 @@ class SqliteStore(MemoryStore):
         self._clients: list[ApiClient] = []
         self._resume = Resume()
         self._closed = False
+        on_disk = self.path != ":memory:" and not self.path.startswith("file:")
+        if on_disk:
+            _prepare_file(self.path)
         try:
             self._db = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=2.0
@@ -149,7 +167,12 @@ class SqliteStore(MemoryStore):
             raise StoreError(f"cannot open the database {self.path!r}: {exc}") from None
         try:
             self._open()
+            if on_disk:
+                _owner_only(self.path)
             self._load()
+        except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as exc:
+            self._db.close()
+            raise _damaged(self.path, exc) from None
         except BaseException:
             self._db.close()
             raise
@@ -162,6 +185,7 @@ class SqliteStore(MemoryStore):
             db.execute("PRAGMA journal_mode = WAL")
             self._set_synchronous(False)
             db.execute("BEGIN IMMEDIATE")  # takes the exclusive lock now, not at first write
+            problems = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
                 raise StoreError(
@@ -170,7 +194,12 @@ class SqliteStore(MemoryStore):
                 ) from None
             raise StoreError(f"cannot open the database {self.path!r}: {exc}") from None
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path!r} is not a hooksim database: {exc}") from None
+            if "not a database" in str(exc):
+                raise StoreError(f"{self.path!r} is not a hooksim database: {exc}") from None
+            raise _damaged(self.path, exc) from None
+        if problems != ["ok"]:
+            db.execute("ROLLBACK")
+            raise _damaged(self.path, "; ".join(problems))
         try:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -586,6 +615,57 @@ def _encode_random(state: tuple) -> str:
     """`random.Random.getstate()` as text: version, the 625 words (hex), gauss_next."""
     version, words, gauss_next = state
     return json.dumps([version, array("I", words).tobytes().hex(), gauss_next])
+
+
+def _prepare_file(path: str) -> None:
+    """Refuse an empty file (not one hooksim wrote: never silently a new platform); create
+    a missing one readable by its owner only, before SQLite creates it with the umask's."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            return  # created meanwhile: SQLite opens it as it is
+        except OSError as exc:
+            raise StoreError(f"cannot create the database {path!r}: {exc.strerror}") from None
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot open the database {path!r}: {exc.strerror}") from None
+    if stat.S_ISREG(status.st_mode) and status.st_size == 0:
+        raise StoreError(
+            f"the database {path!r} is an empty file, not one hooksim wrote; it was left as it "
+            "is. Remove it to start a new platform there, or give another --db file"
+        )
+    if status.st_mode & 0o077:
+        log.warning(
+            "the database %s can be read by others (mode %o); it holds secrets: chmod 600 it",
+            path,
+            stat.S_IMODE(status.st_mode),
+        )
+
+
+def _owner_only(path: str) -> None:
+    """The WAL and shared-memory files of a database only its owner may read, likewise."""
+    try:
+        if os.stat(path).st_mode & 0o077:
+            return  # the owner chose to share the database itself
+        for suffix in ("-wal", "-shm", "-journal"):
+            companion = path + suffix
+            if os.path.exists(companion) and os.stat(companion).st_mode & 0o077:
+                os.chmod(companion, 0o600)
+    except OSError:
+        pass  # gone meanwhile, or not ours to change: SQLite created it like the database
+
+
+def _damaged(path: str, detail: object) -> StoreError:
+    found = "; ".join(part.strip() for part in str(detail).splitlines() if part.strip())
+    if len(found) > 300:
+        found = found[:297] + "..."
+    return StoreError(
+        f"the database {path!r} is damaged (SQLite: {found}); it was left as it is. Restore it "
+        "from a copy, or start on another --db file"
+    )
 
 
 def _decode_random(text: str) -> tuple:

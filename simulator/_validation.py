@@ -16,7 +16,7 @@ from hooksim.contracts import reserved_headers
 
 from ._errors import InvalidInput
 from ._events import EVENT_TYPES
-from ._mapping import check_mapping
+from ._mapping import DEFAULT_LIMITS, MappingLimits, check_mapping
 from ._models import BatchPolicy
 
 __all__ = [
@@ -84,7 +84,11 @@ SUBSCRIPTION_ATTRIBUTES = {
 
 
 def check_subscription_fields(
-    body: Mapping[str, Any], *, creating: bool, signature_header: str
+    body: Mapping[str, Any],
+    *,
+    creating: bool,
+    signature_header: str,
+    mapping_limits: MappingLimits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """Validate a subscribe (or update) body; answer it normalised, in API field names."""
     if not isinstance(body, Mapping):
@@ -135,7 +139,7 @@ def check_subscription_fields(
     if "credentialId" in body:
         clean["credentialId"] = _credential_id(body["credentialId"])
     if "mapping" in body:
-        clean["mapping"] = check_mapping(body["mapping"])
+        clean["mapping"] = check_mapping(body["mapping"], mapping_limits)
     if "batch" in body:
         clean["batch"] = _batch(body["batch"])
     return clean

@@ -13,11 +13,19 @@ profile can supply its own without touching the executor:
   `sign` is called.
 
 A subscription with a mapping or a delivery credential gets an `ExtendedRequest`: the request
-as the delivery log shows it (mapped and signed body, credential headers as placeholders)
-that finishes itself when it is sent (`transmit`): apply the credential (which may ask an
-identity endpoint for a token, through the same transport), send, and add the time the
-credential took to the attempt's. What cannot be done (a mapping that fails, a credential that
-was deleted, an identity endpoint that fails) is a failed attempt with its reason.
+as the delivery log shows it (credential headers as placeholders) that finishes itself when it
+is sent (`transmit`): render the mapping and sign what it rendered, apply the credential (which
+may ask an identity endpoint for a token, through the same transport), send, and add the time
+the credential took to the attempt's. What cannot be done (a mapping that fails or reaches its
+bounds, a credential that was deleted, an identity endpoint that fails) is a failed attempt
+with its reason.
+
+A mapping renders when its request is sent, never when it is written, and in this one place
+for a delivery's attempts, a batch's and copies: the executor writes under the platform's lock
+but, under the wall clock, sends on a delivery worker outside it, so the time a template takes
+(bounded, in a worker process: `_mapping.py`) holds up no other delivery and no API call. The
+logged request gets the rendered body and its signature then (`ExtendedRequest.settle`),
+before anything reads it; until then, and when it cannot be rendered, its body is empty.
 """
 
 from __future__ import annotations
@@ -26,7 +34,6 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 from hooksim.contracts import sign
 
@@ -34,7 +41,7 @@ from ._clock import Clock
 from ._credentials import CredentialFailure, TokenCache, authenticate, placeholder_headers
 from ._encoding import encoded_data
 from ._exchange import OutgoingRequest, Transport, TransportResult
-from ._mapping import MappingFailure, render_mapping
+from ._mapping import MappingFailure, MappingLimits, render_mapping
 from ._models import DeliveryCredential, Event, Outcome, Subscription
 from ._settings import Settings
 
@@ -45,12 +52,10 @@ __all__ = [
     "EncodeEnvelope",
     "Envelope",
     "EnvelopeHeaders",
-    "EnvelopeFields",
     "ExtendedRequest",
     "RequestWriter",
     "SigningScheme",
     "atomic_envelope",
-    "atomic_envelope_fields",
     "atomic_signature",
     "transmit",
 ]
@@ -59,10 +64,8 @@ USER_AGENT = "hooksim/0.1 (Atomic webhooks reference platform)"
 
 
 #: The body's bytes: `(request_id, environment_id, webhook_id, events, batched)`, one event,
-#: or (`batched`) a list of them.
+#: or (`batched`) a list of them. JSON: a subscription's mapping template reads its fields.
 EncodeEnvelope = Callable[[str, str, str, Sequence[Event], bool], bytes]
-#: The same envelope as data, for a subscription's mapping template (same arguments).
-EnvelopeFields = Callable[[str, str, str, Sequence[Event], bool], dict[str, Any]]
 #: Adds the headers that sign a body to a request's headers:
 #: `(headers, secret, body, settings, message_id, timestamp)`. `message_id` (the event's id,
 #: the same on every attempt) and `timestamp` (platform time of the attempt) are there for
@@ -80,7 +83,6 @@ class Envelope:
     """How events are wrapped in a request body (and, for some senders, its headers)."""
 
     encode: EncodeEnvelope
-    fields: EnvelopeFields
     headers: EnvelopeHeaders | None = None
 
 
@@ -123,22 +125,6 @@ def atomic_envelope(
     )
 
 
-def atomic_envelope_fields(
-    request_id: str,
-    environment_id: str,
-    webhook_id: str,
-    events: Sequence[Event],
-    batched: bool,
-) -> dict[str, Any]:
-    return {
-        "requestId": request_id,
-        "environmentId": environment_id,
-        "webhookId": webhook_id,
-        "isBatched": batched,
-        "data": [event.data for event in events] if batched else events[0].data,
-    }
-
-
 def atomic_signature(
     headers: dict[str, str],
     secret: str,
@@ -151,7 +137,7 @@ def atomic_signature(
     headers[settings.signature_header] = sign(secret, body)
 
 
-ATOMIC_ENVELOPE = Envelope(atomic_envelope, atomic_envelope_fields)
+ATOMIC_ENVELOPE = Envelope(atomic_envelope)
 ATOMIC_SIGNING: SigningScheme = atomic_signature
 
 
@@ -167,6 +153,13 @@ class ExtendedRequest(OutgoingRequest):
 
     def transmit(self, transport: Transport) -> TransportResult:
         return self.finish(transport)
+
+    def settle(self, body: bytes, proof: dict[str, str]) -> None:
+        """The body a mapping rendered and the headers that sign it, as the log shows them:
+        known only once the request is sent (nothing reads a request's body or headers
+        before its answer is in; frozen for everyone but its own `finish`)."""
+        object.__setattr__(self, "body", body)
+        self.headers.update(proof)
 
 
 def transmit(transport: Transport, request: OutgoingRequest) -> TransportResult:
@@ -191,7 +184,6 @@ class RequestWriter:
         self._clock = clock
         self._tokens = tokens
         self._encode = envelope.encode
-        self._fields = envelope.fields
         self._envelope_headers = envelope.headers
         self._sign = signing
         self.user_agent = user_agent
@@ -209,15 +201,7 @@ class RequestWriter:
         """The request carrying `events` (one, or a batch when `batched`) to `subscription`
         at platform time `now`; `credential` is the one it names (None when it names none,
         or it was deleted)."""
-        environment_id = events[0].environment_id
-        body = self._encode(request_id, environment_id, subscription.id, events, batched)
-        failure: str | None = None
-        if subscription.mapping is not None:
-            envelope = self._fields(request_id, environment_id, subscription.id, events, batched)
-            try:
-                body = render_mapping(subscription.mapping, envelope)
-            except MappingFailure as exc:
-                failure, body = exc.reason, b""
+        body = self._encode(request_id, events[0].environment_id, subscription.id, events, batched)
         headers = {
             **subscription.headers,
             "Content-Type": "application/json",
@@ -225,14 +209,18 @@ class RequestWriter:
         }
         if self._envelope_headers is not None:
             headers.update(self._envelope_headers(events, subscription.id))
-        self._sign(headers, subscription.secret, body, settings, events[0].id, now)
-        if subscription.credential_id is None and failure is None:
-            return OutgoingRequest(
-                subscription.method, subscription.url, headers, body, settings.timeout
-            )
-        if subscription.credential_id is not None and credential is None and failure is None:
+        if subscription.mapping is None:
+            self._sign(headers, subscription.secret, body, settings, events[0].id, now)
+            if subscription.credential_id is None:
+                return OutgoingRequest(
+                    subscription.method, subscription.url, headers, body, settings.timeout
+                )
+        failure: str | None = None
+        if subscription.credential_id is not None and credential is None:
             failure = f"delivery credential {subscription.credential_id!r} no longer exists"
-        return self._extended(subscription, settings, headers, body, credential, failure)
+        return self._extended(
+            subscription, settings, headers, body, credential, failure, events[0].id, now
+        )
 
     def _extended(
         self,
@@ -242,10 +230,19 @@ class RequestWriter:
         body: bytes,
         credential: DeliveryCredential | None,
         failure: str | None,
+        message_id: str,
+        now: float,
     ) -> ExtendedRequest:
-        real = OutgoingRequest(
-            subscription.method, subscription.url, dict(headers), body, settings.timeout
+        """A request that finishes itself when sent: `headers` are signed already unless
+        the subscription has a mapping (then what it renders is signed, when it is sent; the
+        log shows an empty body, unsigned, for a mapped request that was never sent)."""
+        method, url, timeout, mapping = (
+            subscription.method,
+            subscription.url,
+            settings.timeout,
+            subscription.mapping,
         )
+        real_headers = dict(headers)
         if credential is not None:
             headers.update(placeholder_headers(credential))
         clock, tokens, user_agent = self._clock, self._tokens, self.user_agent
@@ -253,12 +250,23 @@ class RequestWriter:
         def finish(transport: Transport) -> TransportResult:
             if failure is not None:
                 return TransportResult(Outcome.ERROR, error=failure)
-            request, spent = real, 0.0
+            request = OutgoingRequest(method, url, real_headers, body, timeout)
+            if mapping is not None:
+                try:
+                    rendered = render_mapping(mapping, body, MappingLimits.of(settings))
+                except MappingFailure as exc:
+                    return TransportResult(Outcome.ERROR, error=exc.reason)
+                # Signed as rendered; the log shows that body and those headers from now on.
+                proof: dict[str, str] = {}
+                self._sign(proof, subscription.secret, rendered, settings, message_id, now)
+                logged.settle(rendered, proof)
+                request = OutgoingRequest(method, url, {**real_headers, **proof}, rendered, timeout)
+            spent = 0.0
             if credential is not None:
                 try:
                     request, spent = authenticate(
                         credential,
-                        real,
+                        request,
                         transport=transport,
                         tokens=tokens,
                         now=clock.now(),
@@ -271,6 +279,7 @@ class RequestWriter:
                 result.latency += spent
             return result
 
-        return ExtendedRequest(
-            subscription.method, subscription.url, headers, body, settings.timeout, finish=finish
+        logged = ExtendedRequest(
+            method, url, headers, body if mapping is None else b"", timeout, finish=finish
         )
+        return logged

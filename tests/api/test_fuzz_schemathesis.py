@@ -9,12 +9,14 @@ schemathesis is told about them once, through auth providers, and knows they are
 
 Besides the five checks the contract promises (not_a_server_error, status_code_conformance,
 content_type_conformance, response_schema_conformance, negative_data_rejection), the checks
-schemathesis' CLI runs with `--checks all` run too, so that a served instance holds up there.
+schemathesis' CLI runs with `--checks all` run too, so that a served instance holds up there,
+and one of ours: no error answer quotes a value sent in a secret field (issue 10).
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import tomllib
 from importlib import resources
 from typing import Any
@@ -24,6 +26,8 @@ import pytest
 import schemathesis
 from hooksim.contracts import load_openapi
 from hooksim.simulator import Authority, IdSource, Platform, VirtualClock, make_app
+from hooksim.simulator._api_contract import Contract
+from hooksim.simulator._secrets import is_secret
 from schemathesis import Case
 from schemathesis.checks import CheckFunction, not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -51,8 +55,53 @@ PROMISED: list[CheckFunction] = [
     response_schema_conformance,
     negative_data_rejection,
 ]
+_CONTRACT = Contract()
+#: Shorter values are too likely to occur in any message by chance.
+_ECHO_LENGTH = 12
+
+
+def _secret_values(document: Any, secrets: frozenset[tuple[str, ...]]) -> list[Any]:
+    """The values a request body sent in its secret fields (`writeOnly`/`x-hooksim-secret`)."""
+    found: list[Any] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    while stack:
+        node, path = stack.pop()
+        if path and is_secret(path, secrets):
+            found.append(node)
+        elif isinstance(node, dict):
+            stack.extend((value, (*path, key)) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, (*path, index)) for index, value in enumerate(node))
+    return found
+
+
+def _echoes(value: Any) -> set[str]:
+    forms = {repr(value), json.dumps(value), json.dumps(value, ensure_ascii=False)}
+    if isinstance(value, str):
+        forms.add(value)
+    return {form for form in forms if len(form) >= _ECHO_LENGTH}
+
+
+def no_secret_in_error(ctx: Any, response: Any, case: Case) -> bool | None:
+    """An error answer never holds a value the request sent in a secret field, in any of
+    the forms an error could quote it (as sent, repr, JSON)."""
+    if response.status_code < 400 or not isinstance(case.body, dict | list):
+        return None
+    operation = _CONTRACT.operations.get(case.operation.definition.raw.get("operationId", ""))
+    if operation is None or not operation.body_secrets:
+        return None
+    text = response.text
+    for value in _secret_values(case.body, operation.body_secrets):
+        leaked = [form for form in _echoes(value) if form in text]
+        assert not leaked, (
+            f"{case.operation.label} answered {response.status_code} quoting a secret"
+        )
+    return None
+
+
 CHECKS: list[CheckFunction] = [
     *PROMISED,
+    no_secret_in_error,
     positive_data_acceptance,
     response_headers_conformance,
     missing_required_header,

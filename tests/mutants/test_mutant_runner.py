@@ -44,7 +44,7 @@ def _digest(path: Path) -> str:
 
 
 def test_a_killed_and_an_equivalent_mutant_on_one_scenario(tmp_path: Path) -> None:
-    mutated = REPO / "simulator" / "_platform.py"
+    mutated = REPO / "simulator" / "_writer.py"  # where sign-upper-case is planted
     before = _digest(mutated)
     out = tmp_path / "mutants.json"
     done = _mutants(
@@ -74,7 +74,7 @@ def test_a_stale_mutant_fails_loudly_before_anything_runs(tmp_path: Path) -> Non
     catalogue = tmp_path / "catalogue.yaml"
     catalogue.write_text(
         "- id: gone\n"
-        "  file: simulator/_retry.py\n"
+        "  file: simulator/_rules.py\n"
         "  old: 'delay = settings.retry_base * 3'\n"
         "  new: 'delay = 0'\n"
         "  description: a line that was refactored away\n"
@@ -82,7 +82,7 @@ def test_a_stale_mutant_fails_loudly_before_anything_runs(tmp_path: Path) -> Non
     )
     done = _mutants("--catalogue", str(catalogue), "--json", str(tmp_path / "out.json"))
     assert done.returncode == 2
-    assert "STALE mutant 'gone': simulator/_retry.py no longer contains" in done.stderr
+    assert "STALE mutant 'gone': simulator/_rules.py no longer contains" in done.stderr
     assert "no mutant was run" in done.stderr
     assert not (tmp_path / "out.json").exists()
 

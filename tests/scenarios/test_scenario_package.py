@@ -43,6 +43,7 @@ PUBLIC = [
     "ScenarioFile",
     "ScenarioFinished",
     "ScenarioInputError",
+    "ScenarioLimits",
     "ScenarioReceiver",
     "ScenarioResult",
     "ScenarioStarted",

@@ -226,6 +226,11 @@ def test_port_in_use_exits_2_with_a_message() -> None:
         (["--workers", "0"], "Invalid value for '--workers'"),
         (["--per-endpoint", "0"], "Invalid value for '--per-endpoint'"),
         (["--workers", "4", "--per-endpoint", "5"], "--per-endpoint must be a whole number"),
+        (["--mapping-timeout", "0"], "Invalid value for '--mapping-timeout'"),
+        (["--mapping-timeout", "61"], "Invalid value for '--mapping-timeout'"),
+        (["--mapping-memory", "8"], "Invalid value for '--mapping-memory'"),
+        (["--read-timeout", "0"], "Invalid value for '--read-timeout'"),
+        (["--max-connections", "0"], "Invalid value for '--max-connections'"),
     ],
 )
 def test_bad_options_exit_2(args: list[str], message: str) -> None:

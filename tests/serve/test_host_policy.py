@@ -11,6 +11,8 @@ from _serve_helpers import Receiver
 from hooksim.simulator import Outcome, OutgoingRequest
 from hooksim.simulator._hosts import HostPolicy, HostRefused
 from hooksim.simulator._http_transport import HttpTransport
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytestmark = pytest.mark.served
 
@@ -51,6 +53,9 @@ def post(url: str) -> OutgoingRequest:
         ("http://169.254.10.20:8080/", "link-local"),
         ("http://[fe80::1]/", "link-local"),
         ("http://[::ffff:169.254.169.254]/", "cloud metadata"),
+        ("http://[64:ff9b::a9fe:a9fe]/", "carries 169.254.169.254, is a cloud metadata"),
+        ("http://[::a9fe:a9fe]/", "carries 169.254.169.254, is a cloud metadata"),
+        ("http://[2002:a9fe:a9fe::1]/", "carries 169.254.169.254, is a cloud metadata"),
     ],
 )
 def test_link_local_and_metadata_are_refused_by_default(url: str, why: str) -> None:
@@ -119,3 +124,83 @@ def test_policy_decisions() -> None:
 def test_bad_allow_entries_are_rejected(bad: str) -> None:
     with pytest.raises(ValueError):
         HostPolicy([bad])
+
+
+#: IPv6 forms that carry an IPv4 address, each with 169.254.169.254 (metadata) inside, and
+#: the same form around a link-local and around a public address.
+EMBEDDINGS = {
+    "ipv4-mapped": ("::ffff:a9fe:a9fe", "::ffff:a9fe:101", "::ffff:808:808"),
+    "nat64-well-known": ("64:ff9b::a9fe:a9fe", "64:ff9b::a9fe:101", "64:ff9b::808:808"),
+    "nat64-local-use": (
+        "64:ff9b:1:a9fe:a9:fe00::",
+        "64:ff9b:1:a9fe:1:100::",
+        "64:ff9b:1:808:8:800::",
+    ),
+    "ipv4-compatible": ("::a9fe:a9fe", "::a9fe:101", "::808:808"),
+    "6to4": ("2002:a9fe:a9fe::1", "2002:a9fe:101::1", "2002:808:808::1"),
+    "teredo-client": (
+        "2001:0:4136:e378:8000:63bf:5601:5601",
+        "2001:0:4136:e378:8000:63bf:5601:fefe",
+        "2001:0:4136:e378:8000:63bf:f7f7:f7f7",
+    ),
+    "teredo-server": ("2001:0:a9fe:a9fe::1", "2001:0:a9fe:101::1", None),
+    "isatap": ("2001:db8::5efe:a9fe:a9fe", "2001:db8::200:5efe:a9fe:101", "2001:db8::5efe:808:808"),
+}
+
+
+@pytest.mark.parametrize("form", list(EMBEDDINGS))
+def test_a_name_resolving_to_an_ipv6_form_of_a_refused_ipv4_address_is_refused(form: str) -> None:
+    metadata, link_local, public = EMBEDDINGS[form]
+    dns = fake_dns({"meta.test": [metadata], "local.test": [link_local]})
+    policy = HostPolicy(resolver=dns)
+    with pytest.raises(
+        HostRefused, match="carries 169.254.169.254, is a cloud metadata|cloud metadata"
+    ):
+        policy.resolve("meta.test", 80)
+    with pytest.raises(HostRefused, match="link-local"):
+        policy.resolve("local.test", 80)
+    if public is not None:  # an ordinary address inside the same form is no reason to refuse
+        public_dns = fake_dns({"public.test": [public]})
+        assert HostPolicy(resolver=public_dns).resolve("public.test", 80)
+
+
+def test_one_refused_address_among_several_refuses_the_name() -> None:
+    dns = fake_dns({"mixed.test": ["203.0.113.7", "2001:db8::1", "64:ff9b::a9fe:a9fe"]})
+    with pytest.raises(HostRefused, match="64:ff9b::a9fe:a9fe"):
+        HostPolicy(resolver=dns).resolve("mixed.test", 443)
+
+
+def test_an_explicitly_allowed_network_still_reaches_its_addresses() -> None:
+    dns = fake_dns({"nat64.test": ["64:ff9b::a9fe:a9fe"]})
+    policy = HostPolicy(["64:ff9b::/96"], resolver=dns)
+    assert policy.resolve("nat64.test", 80)
+
+
+def _forms(v4: ipaddress.IPv4Address) -> dict[str, str]:
+    """Every IPv6 form that carries `v4`, the rest of each address ordinary."""
+    n = int(v4)
+    hi, lo = n >> 16, n & 0xFFFF
+    return {
+        "mapped": f"::ffff:{hi:x}:{lo:x}",
+        "compatible": f"::{hi:x}:{lo:x}",
+        "nat64": f"64:ff9b::{hi:x}:{lo:x}",
+        "nat64-local": f"64:ff9b:1:{hi:x}:{lo >> 8:x}:{(lo & 0xFF) << 8:x}::",
+        "6to4": f"2002:{hi:x}:{lo:x}::1",
+        "teredo-server": f"2001:0:{hi:x}:{lo:x}:8000:63bf:f7f7:f7f7",  # client 8.8.8.8
+        "teredo-client": f"2001:0:808:808:8000:63bf:{hi ^ 0xFFFF:x}:{lo ^ 0xFFFF:x}",
+        "isatap": f"2001:db8::5efe:{hi:x}:{lo:x}",
+    }
+
+
+@pytest.mark.fuzz
+@settings.get_profile("hooksim-fuzz")
+@given(
+    inside=st.integers(0, 0xFFFF).map(lambda low: ipaddress.IPv4Address(0xA9FE0000 | low)),
+    form=st.sampled_from(list(_forms(ipaddress.IPv4Address("1.2.3.4")))),
+)
+def test_any_link_local_ipv4_inside_any_ipv6_form_is_refused(
+    inside: ipaddress.IPv4Address, form: str
+) -> None:
+    dns = fake_dns({"x.test": [_forms(inside)[form]]})
+    with pytest.raises(HostRefused, match=str(inside)):
+        HostPolicy(resolver=dns).resolve("x.test", 80)

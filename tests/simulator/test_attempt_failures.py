@@ -1,21 +1,24 @@
 """Whatever goes wrong while one attempt is prepared or sent ends that attempt, and only it.
 
-An exception while writing a request (data that cannot be encoded) or sending it (a
-transport that raises) is an attempt that failed with outcome `error` and a reason that
-names what went wrong without the exception's text; the delivery rules then decide as for
-any failure (retried, and in the end recorded undelivered: NOTHING-LOST). Other deliveries,
-and the call that published the event, never see the exception.
+An exception while writing a request (event data spoiled after it was accepted, as a bug in
+hooksim would spoil it) or sending it (a transport that raises) is an attempt that failed
+with outcome `error` and a reason that names what went wrong without the exception's text.
+The delivery rules then decide: a request that could not be written ends its delivery (or
+batch) at once, `undelivered` with reason `internal-error`, not counted against the
+subscription (a retry would fail the same way); a send that raised is retried like any
+failure, and in the end recorded undelivered (NOTHING-LOST). Other deliveries, and the call
+that published the event, never see the exception.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from _world import ENV, RECEIVER_URL, World, make_world
+from _world import ENV, RECEIVER_URL, World
 from hooksim.simulator import (
     DeliveryState,
+    Event,
     InProcessTransport,
+    MemoryStore,
     Outcome,
     OutgoingRequest,
     Platform,
@@ -26,13 +29,31 @@ from hooksim.simulator import (
 OTHER_URL = "http://other.test/hook"
 SECRET_TEXT = "Bearer sk_live_never_in_a_log"
 SHORT = Settings(retry_base=1.0, retry_window=10.0)
+SPOILED = "spoiled"
 
 
-def _nested(depth: int) -> dict[str, Any]:
-    value: dict[str, Any] = {}
-    for _ in range(depth):
-        value = {"a": value}
-    return value
+class _Exploding(dict[str, int]):
+    """Encoding it raises, with a secret in the exception's text."""
+
+    def items(self):  # type: ignore[no-untyped-def, override]
+        raise RuntimeError(f"boom: Authorization {SECRET_TEXT}")
+
+
+class SpoilingStore(MemoryStore):
+    """Keeps every event, but spoils the data of those published for user `spoiled` once
+    they were accepted: writing their request then raises."""
+
+    def add_event(self, event: Event) -> None:
+        super().add_event(event)
+        if event.data.get("endUserId") == SPOILED:
+            event.data["spoiled"] = _Exploding(a=1)
+            event.data_json = None
+
+
+def _spoiling_world() -> World:
+    platform = Platform(store=SpoilingStore(), settings=SHORT)
+    platform.create_environment(ENV)
+    return World(platform)
 
 
 class RaisingFor(InProcessTransport):
@@ -48,24 +69,25 @@ class RaisingFor(InProcessTransport):
         return super().send(request)
 
 
-@pytest.mark.clause("NOTHING-LOST", "LOG-ATTEMPTS")
-def test_an_event_that_cannot_be_encoded_fails_its_attempts_and_nothing_else() -> None:
-    world = make_world(SHORT)
+@pytest.mark.clause("NOTHING-LOST", "LOG-ATTEMPTS", "LOG-REDACT")
+def test_an_event_whose_request_cannot_be_written_ends_its_delivery_and_nothing_else() -> None:
+    world = _spoiling_world()
     received = world.receiver()
     subscription = world.subscribe()
-    bad = world.platform.publish_data(
-        ENV, {"analyticsEvent": "card-completed", "deep": _nested(100_000)}
-    )  # answers normally: the failure belongs to the attempt
+    bad = world.publish_one(endUserId=SPOILED)  # answers normally: the failure is the attempt's
     good = world.publish_one()
     world.advance(60)
 
-    rows = world.platform.attempts(ENV, event_id=bad.id)
-    assert [r.outcome for r in rows] == [Outcome.ERROR] * len(rows) and len(rows) > 1
-    assert rows[0].error == "the request could not be prepared (RecursionError)"
-    assert (rows[0].method, rows[0].url, rows[0].body) == ("POST", RECEIVER_URL, b"")
+    (row,) = world.platform.attempts(ENV, event_id=bad.id)  # not retried
+    assert (row.outcome, row.attempt) == (Outcome.ERROR, 1)
+    assert row.error == "the request could not be prepared (RuntimeError)"
+    assert (row.method, row.url, row.body) == ("POST", RECEIVER_URL, b"")
+    assert SECRET_TEXT not in repr(row.to_api())
     failed = world.platform.delivery(bad.id, subscription.id)
     assert failed is not None
-    assert (failed.state, failed.reason) == (DeliveryState.UNDELIVERED, "retries-exhausted")
+    assert (failed.state, failed.reason) == (DeliveryState.UNDELIVERED, "internal-error")
+    # Nothing was sent: the receiver did nothing wrong, and its subscription is untouched.
+    assert world.platform.subscription(ENV, subscription.id).consecutive_failures == 0
     delivered = world.platform.delivery(good.id, subscription.id)
     assert delivered is not None and delivered.state is DeliveryState.DELIVERED
     assert [r.json()["data"]["id"] for r in received.requests] == [good.id]
@@ -93,15 +115,14 @@ def test_a_transport_that_raises_fails_that_attempt_without_its_text() -> None:
 
 
 @pytest.mark.clause("API-TEST", "DUPLICATE-INJECTION")
-def test_copies_that_cannot_be_prepared_or_sent_are_logged_failed(world: World) -> None:
+def test_copies_that_cannot_be_prepared_or_sent_are_logged_failed() -> None:
+    world = _spoiling_world()
     received = world.receiver()
     world.subscribe()
-    event = world.platform.publish_data(
-        ENV, {"analyticsEvent": "card-completed", "deep": _nested(100_000)}
-    )
+    event = world.publish_one(endUserId=SPOILED)
     (copy,) = world.platform.inject_duplicate(ENV, event.id)
     assert (copy.kind, copy.outcome) == ("duplicate", Outcome.ERROR)
-    assert copy.error == "the request could not be prepared (RecursionError)"
+    assert copy.error == "the request could not be prepared (RuntimeError)"
     assert received.requests == []  # nothing half-written was sent
 
     platform = Platform(transport=RaisingFor(RECEIVER_URL))
@@ -117,26 +138,24 @@ def test_copies_that_cannot_be_prepared_or_sent_are_logged_failed(world: World) 
 
 
 @pytest.mark.clause("BATCHING", "NOTHING-LOST")
-def test_a_batch_that_cannot_be_encoded_fails_as_one_unit() -> None:
-    world = make_world(SHORT)
+def test_a_batch_whose_request_cannot_be_written_ends_as_one_unit() -> None:
+    world = _spoiling_world()
     received = world.receiver()
     subscription = world.subscribe(batch={"maxEvents": 2, "maxWaitSeconds": 5})
-    bad = world.platform.publish_data(
-        ENV, {"analyticsEvent": "card-completed", "deep": _nested(100_000)}
-    )
+    bad = world.publish_one(endUserId=SPOILED)
     good = world.publish_one()  # fills the batch: its first attempt is due now
     world.advance(60)
 
-    rows = world.platform.attempts(ENV)
-    assert len(rows) > 1 and {r.outcome for r in rows} == {Outcome.ERROR}
-    assert {r.event_ids for r in rows} == {(bad.id, good.id)}
+    (row,) = world.platform.attempts(ENV)  # one attempt for the batch, not retried
+    assert (row.outcome, row.event_ids) == (Outcome.ERROR, (bad.id, good.id))
     states = {
         (d.event_id, d.state, d.reason)
         for d in world.platform.deliveries(ENV)
         if d.subscription_id == subscription.id
     }
     assert states == {
-        (bad.id, DeliveryState.UNDELIVERED, "retries-exhausted"),
-        (good.id, DeliveryState.UNDELIVERED, "retries-exhausted"),
+        (bad.id, DeliveryState.UNDELIVERED, "internal-error"),
+        (good.id, DeliveryState.UNDELIVERED, "internal-error"),
     }
+    assert world.platform.subscription(ENV, subscription.id).consecutive_failures == 0
     assert received.requests == []

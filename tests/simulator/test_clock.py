@@ -102,7 +102,7 @@ def test_subscription_times_follow_the_virtual_clock(world: World) -> None:
     assert event.data["timestamp"] == "2026-01-01T01:00:00.250Z"
 
 
-_ADAPTERS = re.compile(r"^_(clock|serve\w*|http\w*)\.py$")  # ARCHITECTURE.md
+_ADAPTERS = re.compile(r"^_(clock|serve\w*|http\w*|sandbox|mapping_worker)\.py$")  # ARCHITECTURE.md
 _WALL_TIME = re.compile(
     r"\btime\.(time|sleep|monotonic|perf_counter)\(|\bdatetime\.(now|utcnow|today)\(|"
     r"\bdate\.today\(|^\s*import time\b|^\s*from time import",

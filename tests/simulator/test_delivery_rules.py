@@ -28,6 +28,7 @@ from hooksim.simulator._rules import (
     Answer,
     Verdict,
     after_attempt,
+    after_unprepared,
     classify_status,
     judge,
     redirect_error,
@@ -472,6 +473,29 @@ def test_nothing_is_sent_to_a_disabled_or_deleted_subscription(
     sub: Subscription | None, reason: str | None
 ) -> None:
     assert why_not_attempted(sub) == reason
+
+
+@pytest.mark.clause("NOTHING-LOST", "DELIVERY-UNDELIVERED")
+@pytest.mark.parametrize(
+    ("unit", "sub"),
+    [
+        (delivery(), subscription()),
+        (delivery(attempts=5), subscription(consecutive_failures=22)),
+        (
+            Batch(1, "dev", "s1", BatchPolicy(2, 5), [delivery(), delivery()], 0.0, 0.0, 1),
+            subscription(consecutive_failures=3),
+        ),
+    ],
+    ids=["first-attempt", "one-short-of-disabling", "batch"],
+)
+def test_a_request_that_could_not_be_written_ends_its_unit_and_counts_nothing(
+    unit: Delivery | Batch, sub: Subscription
+) -> None:
+    # Not retried (it would fail the same way), and the receiver did nothing wrong: the
+    # counter is left as it is (None), so one short of the threshold does not disable.
+    expected = Verdict(None, UNDELIVERED, "internal-error")
+    assert after_unprepared(unit, sub, Settings()) == expected
+    assert ATOMIC_RULES.after_unprepared(unit, sub, Settings()) == expected
 
 
 # judging an answer ----------------------------------------------------------------------------

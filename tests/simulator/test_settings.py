@@ -23,6 +23,8 @@ def test_defaults_follow_the_seed_and_the_decisions() -> None:
         "signature_header": DEFAULT_SIGNATURE_HEADER,
         "max_subscriptions": 100,
         "retry_after_statuses": [429, 503],
+        "mapping_timeout": 0.1,
+        "mapping_memory_mb": 256,
     }
     assert DEFAULT_SIGNATURE_HEADER == "X-Atomic-Signature"
 
