@@ -236,7 +236,7 @@ class _Builder:
     def fail(self, path: Path, message: str, *, key: bool = False) -> None:
         self.problems.append(self.doc.problem(path, message, key=key))
 
-    def name(self, known: set[str], what: str, name: str, path: Path) -> None:
+    def name(self, known: set[str], what: str, name: str, path: Path) -> bool:
         """Record a name the file gives (an `as` label, an event id, a subscription); the
         same name given twice for the same kind of thing is refused with both places."""
         first = self.given.setdefault((what, name), path)
@@ -247,7 +247,9 @@ class _Builder:
                 f"{what} {name!r} is already named at {self.doc.file}:{line} "
                 f"({format_path(first)}); give this one another name",
             )
+            return False
         known.add(name)
+        return True
 
     def refused(self, path: Path, raw: Any, error: HooksimError, what: str) -> None:
         """The platform refused what a step asks for: at the field it names when there is
@@ -583,15 +585,18 @@ class _Builder:
         count = raw.get("count", len(ids) if ids else 1)
         if ids is not None and len(ids) != count:
             self.fail((*path, "count"), f"count is {count} but {len(ids)} id(s) are given")
+        fresh = True
         for index, event_id in enumerate(ids or []):
             where: Path = (*path, "ids", index) if "ids" in raw else (*path, "id")
-            self.name(self.events, "event", event_id, where)
+            fresh = self.name(self.events, "event", event_id, where) and fresh
         if "as" in raw:
             self.name(self.events, "event", raw["as"], (*path, "as"))
         overrides = raw.get("overrides")
         for event_id in ids or [None]:
             # As the runner publishes: each id on its own (a repeated id is refused).
             given = overrides if event_id is None else {**(overrides or {}), "id": event_id}
+            if not fresh:  # already refused, with both lines
+                break
             error = self.probe.publish(raw["type"], given)
             if error is not None:
                 self.refused(path, raw, error, "the platform refuses to publish this")

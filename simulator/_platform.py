@@ -441,6 +441,8 @@ class Platform:
         """Send another copy of an already published event, now: at-least-once on purpose."""
         with self._lock, self.store.transaction():
             event = self.store.event(self._env(env_id), event_id)
+            if subscription_id is not None:
+                self.store.subscription(env_id, subscription_id)  # NotFound when it is not one
             targets = []
             for subscription in self.store.subscriptions(env_id):
                 if subscription_id is not None and subscription.id != subscription_id:
@@ -449,7 +451,7 @@ class Platform:
                 if delivery is not None and subscription.active:
                     targets.append((subscription, delivery))
             if subscription_id is not None and not targets:
-                raise InvalidInput(
+                raise Conflict(
                     f"event {event_id!r} was never sent to an active "
                     f"subscription {subscription_id!r}"
                 )

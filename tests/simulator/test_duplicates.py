@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from _world import World, make_world
-from hooksim.simulator import Behaviour, DeliveryState, InvalidInput, Outcome, Settings
+from hooksim.simulator import Behaviour, Conflict, DeliveryState, NotFound, Outcome, Settings
 
 pytestmark = pytest.mark.clause("AT-LEAST-ONCE")
 
@@ -78,8 +78,11 @@ def test_a_duplicate_needs_a_subscription_the_event_was_sent_to(world: World) ->
     world.receiver()
     other = world.subscribe(types=["card-dismissed"])
     event = world.publish_one("card-completed")
-    with pytest.raises(InvalidInput, match="never sent"):
+    # A state the request meets, not a malformed request: 409; no such subscription: 404.
+    with pytest.raises(Conflict, match="never sent"):
         world.platform.inject_duplicate(world.env, event.id, other.id)
+    with pytest.raises(NotFound, match="no webhook subscription 'nope'"):
+        world.platform.inject_duplicate(world.env, event.id, "nope")
 
 
 @pytest.mark.clause("DUPLICATE-INJECTION")

@@ -43,7 +43,15 @@ def test_the_whole_library_passes_against_hooksim_serve(
     document = _results(tmp_path / "report" / "results.json")
     statuses = {s["file"]: s["status"] for s in document["scenarios"]}
     assert len(statuses) == len(LIBRARY)
-    assert set(statuses.values()) == {"passed"}, statuses
+    # Every Atomic scenario passes; those of another sender's profile can only be
+    # not-applicable: the control contract drives platforms of the Atomic Webhooks API.
+    other_senders = {s.file for s in LIBRARY if s.profile not in (None, "atomic")}
+    assert other_senders, "the library has profile scenarios: this test would prove less"
+    assert {f for f, s in statuses.items() if s != "passed"} == other_senders, statuses
+    reasons = {s["file"]: s["not_applicable"] for s in document["scenarios"]}
+    for file in other_senders:
+        assert statuses[file] == "not-applicable"
+        assert "runs on hooksim's own platform only" in reasons[file]
     # The judged implementation and its version, in every report.
     version = metadata.version("hooksim")
     assert document["target"] == {
@@ -55,9 +63,12 @@ def test_the_whole_library_passes_against_hooksim_serve(
     assert f"<strong>hooksim {version}</strong> at <code>{target.url}</code>" in html
     assert f"Judging hooksim {version} at {target.url}" in done.stdout
     suite = ET.parse(tmp_path / "junit.xml").getroot()
-    assert suite.get("tests") == str(len(LIBRARY)) and suite.get("skipped") == "0"
+    assert suite.get("tests") == str(len(LIBRARY))
+    assert suite.get("skipped") == str(len(other_senders))
     # Every scenario was judged by the independent delivery judge and the record check too.
     for scenario in document["scenarios"]:
+        if scenario["file"] in other_senders:
+            continue
         described = {e["description"] for e in scenario["expectations"]}
         assert any(d.startswith("every delivery conforms") for d in described)
         assert "the target's delivery records agree with what its receivers saw" in described
@@ -79,7 +90,7 @@ def test_a_planted_defect_fails_exactly_the_scenarios_that_cover_it(
     done = target.run("--report", str(tmp_path / "report"), cwd=tmp_path)
     assert done.returncode == 1, done.stdout[-4000:]
     document = _results(tmp_path / "report" / "results.json")
-    failed = sorted(s["file"] for s in document["scenarios"] if s["status"] != "passed")
+    failed = sorted(s["file"] for s in document["scenarios"] if s["status"] == "failed")
     covering = sorted(
         s.file for s in LIBRARY if {"RETRY-AFTER", "FILTER-ACTION-FLOW"} & set(s.clauses)
     )
