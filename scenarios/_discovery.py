@@ -81,13 +81,16 @@ def _expand(given: str) -> list[ScenarioFile]:
 
 
 def _display(given: str) -> str:
-    """Relative as given; an absolute path is made relative to the current folder."""
+    """Relative as given; an absolute path under the current folder is made relative to it,
+    one elsewhere stays absolute (a `../../..` chain would say less than the path itself)."""
     path = Path(given)
     if path.is_absolute():
         try:
-            given = os.path.relpath(path)
+            relative = os.path.relpath(path)
         except ValueError:  # another drive on Windows
-            given = path.name
+            relative = os.pardir
+        if not relative.startswith(os.pardir):
+            given = relative
     return Path(given).as_posix()
 
 

@@ -28,6 +28,18 @@ def test_paths_in_the_order_given_folders_sorted_and_no_file_twice(
     assert absolute == ["z.yaml"]
 
 
+def test_an_absolute_path_outside_the_current_folder_stays_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write
+) -> None:
+    # A CI checkout under /tmp/x/main running against pytest's /tmp/pytest-of-... files
+    # once named them `../../pytest-of-.../a.yaml`: what a user copies must open as printed.
+    write("elsewhere/a.yaml", MINIMAL.format(name="a"))
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    outside = tmp_path / "elsewhere" / "a.yaml"
+    assert [item.file for item in discover([str(outside)])] == [outside.as_posix()]
+
+
 def test_no_path_is_the_library_and_library_names_resolve(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     library = library_files()
