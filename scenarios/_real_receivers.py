@@ -19,13 +19,18 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from hooksim.contracts import verify
-from hooksim.simulator import LATENCY_KEY, SimulatedConnectionError
+from hooksim.simulator import (
+    LATENCY_KEY,
+    SimulatedConnectionError,
+    identify_body,
+    request_headers,
+)
 from werkzeug.test import Client
 
 from ._effects import EffectsProbeFailure, fetch_effects, parse_effects
 from ._errors import NotApplicable, StepFailed
 from ._model import ReceiverSpec
-from ._receivers import Received, identify, request_headers
+from ._receivers import Received
 
 __all__ = ["Binding", "RealReceiver", "ReceiverTarget"]
 
@@ -95,14 +100,15 @@ class RealReceiver:
     ) -> Iterable[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
-        webhook_id, data_id, event_type = identify(body)
+        webhook_id, data_id, event_type = identify_body(body)
         headers = request_headers(environ)
         with self._lock:
             copy = 1
             if data_id is not None:
                 copy = self._copies[data_id] = self._copies.get(data_id, 0) + 1
             record = Received(
-                t=self._now(),
+                time=self._now(),
+                path=environ.get("PATH_INFO", "/"),
                 number=len(self.requests) + 1,
                 source=environ.get("hooksim.source", "platform"),
                 outcome="answered",

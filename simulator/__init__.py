@@ -34,7 +34,14 @@ from ._models import (
 from ._platform import Platform
 from ._profile import ATOMIC_PROFILE, NotSimulated, Profile
 from ._profile_rules import ABORTED, profile_schedule
-from ._receivers import Behaviour, ReceivedRequest, RecordingReceiver
+from ._receivers import (
+    Behaviour,
+    ReceivedRequest,
+    RecordingReceiver,
+    RequestReading,
+    identify_body,
+    request_headers,
+)
 from ._reset import fresh_platform
 from ._rules import classify_status, default_schedule, next_retry_at
 from ._settings import Settings
@@ -146,6 +153,7 @@ __all__ = [
     "Profile",
     "ReceivedRequest",
     "RecordingReceiver",
+    "RequestReading",
     "ResetOrder",
     "ServeError",
     "ServeOptions",
@@ -171,10 +179,12 @@ __all__ = [
     "format_offset",
     "format_time",
     "fresh_platform",
+    "identify_body",
     "make_app",
     "make_event_data",
     "next_retry_at",
     "parse_duration",
     "parse_time",
     "profile_schedule",
+    "request_headers",
 ]

@@ -66,6 +66,7 @@ SIMULATOR = [
     "ROLES",
     "ReceivedRequest",
     "RecordingReceiver",
+    "RequestReading",
     "ResetOrder",
     "SDK_EVENTS",
     "SIMULATED_LATENCY_HEADER",
@@ -95,12 +96,14 @@ SIMULATOR = [
     "format_offset",
     "format_time",
     "fresh_platform",
+    "identify_body",
     "make_app",
     "make_event_data",
     "next_retry_at",
     "parse_duration",
     "parse_time",
     "profile_schedule",
+    "request_headers",
 ]
 
 CONTRACTS = [
