@@ -17,6 +17,7 @@ from ._durations import format_duration, format_offset, parse_duration
 from ._errors import Conflict, Forbidden, HooksimError, InvalidInput, NotFound, Unauthorized
 from ._events import EVENT_TYPES, PLATFORM_EVENTS, SDK_EVENTS, make_event_data
 from ._exchange import OutgoingRequest, Transport, TransportResult
+from ._harness import PlatformHarness, StatusRecord
 from ._ids import IdSource
 from ._models import (
     CREDENTIAL_TYPES,
@@ -150,6 +151,7 @@ __all__ = [
     "Outcome",
     "OutgoingRequest",
     "Platform",
+    "PlatformHarness",
     "Profile",
     "ReceivedRequest",
     "RecordingReceiver",
@@ -163,6 +165,7 @@ __all__ = [
     "SimulatedConnectionError",
     "SpillingStore",
     "SqliteStore",
+    "StatusRecord",
     "Store",
     "StoreError",
     "Subscription",
