@@ -24,7 +24,7 @@ from hooksim.simulator import (
 from ._model import Phase, ReceiverSpec, Response
 from ._profile_receivers import RequestReader
 
-__all__ = ["Received", "ScenarioReceiver"]
+__all__ = ["Received", "Recorded", "ScenarioReceiver"]
 
 #: One request as a scenario receiver saw it (or one event it recovered by replay): the
 #: recording receiver's record; `t` is virtual seconds since the scenario started.
@@ -34,7 +34,21 @@ _OK = Response()
 _BAD_SIGNATURE = b'{"error":"bad signature"}'
 
 
-class ScenarioReceiver:
+class Recorded:
+    """What a scenario receiver that records through a `RecordingReceiver` got."""
+
+    recording: RecordingReceiver
+
+    @property
+    def requests(self) -> list[Received]:
+        return self.recording.requests
+
+    @property
+    def replayed(self) -> list[Received]:
+        return self.recording.replayed
+
+
+class ScenarioReceiver(Recorded):
     def __init__(
         self,
         spec: ReceiverSpec,
@@ -92,14 +106,6 @@ class ScenarioReceiver:
         return self.recording.replay(events, t=t)
 
     # what it ended up with -------------------------------------------------------------
-    @property
-    def requests(self) -> list[Received]:
-        return self.recording.requests
-
-    @property
-    def replayed(self) -> list[Received]:
-        return self.recording.replayed
-
     def processed_ids(self) -> list[str]:
         """Processed data ids in the order first processed (replayed ones included)."""
         return list(self.recording.processed_counts)

@@ -1,18 +1,22 @@
 """The one in-process receiver: a WSGI endpoint that records what it was sent.
 
-Mount it on a platform's `InProcessTransport`. It records every request as it arrived (raw
-bytes, headers, method, path, time), verifies its signature and de-duplicates by `data.id`
-like a well-written client would, and counts what it processed. What it answers is decided on
-top of it, by a `respond` callable (or a fixed status): the pytest plugin's scripted receiver
-and the scenario language's phases are two such deciders.
+Mount it on a platform's `InProcessTransport` (or serve it: it is thread-safe). It records
+every request as it arrived (raw bytes, headers, method, path, time), verifies its signature
+and de-duplicates by `data.id` like a well-written client would, and counts what it
+processed. What it answers is decided on top of it, by a `respond` callable (or a fixed
+status): the pytest plugin's scripted receiver, the scenario language's phases and the
+scenario forwarder to the user's own receiver (which keeps its own books) are three.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 from hooksim.contracts import DEFAULT_SIGNATURE_HEADER, verify
@@ -65,6 +69,7 @@ class ReceivedRequest:
     outcome: str = "answered"  # answered, refused, reset, hang, replayed
     latency: float = 0.0
     duplicate: bool = False  # this data.id had already been accepted (answered 2xx) here
+    query: str = ""  # the URL's query string
 
     @property
     def t(self) -> float:
@@ -87,7 +92,8 @@ class RecordingReceiver:
     Signatures are checked with `secret`, or else with the secret `secrets` holds for the
     subscription the body names (`webhookId`); `check(body, headers)` replaces that check
     (another sender's), and `read(body, environ)` replaces both finding the event and the
-    check. Without any of them `signature_valid` is None.
+    check. Without any of them `signature_valid` is None. Without `keeps_books` it processes
+    nothing (a forwarder: what was done with a request is another's to tell).
     """
 
     status: int = 200
@@ -103,14 +109,19 @@ class RecordingReceiver:
     secrets: Mapping[str, str] = field(default_factory=dict)
     #: Replaces `identify_body` and the check: `(body, WSGI environ) -> RequestReading`.
     read: Callable[[bytes, dict[str, Any]], RequestReading] | None = None
+    keeps_books: bool = True
+    #: Sent unless the answer names its own (None: the answer's headers as they are).
+    content_type: str | None = "application/json"
     requests: list[ReceivedRequest] = field(default_factory=list)
     #: Every `data.id` processed, in order, once per time it was processed.
     processed_ids: list[str] = field(default_factory=list)
     #: Events recovered by `replay` (not requests).
     replayed: list[ReceivedRequest] = field(default_factory=list)
     processed_counts: Counter[str] = field(default_factory=Counter)
-    _copies: dict[str, int] = field(default_factory=dict, repr=False)
-    _accepted: set[str] = field(default_factory=set, repr=False)
+    _copies: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _accepted: set[str] = field(default_factory=set, repr=False, compare=False)
+    #: Recording and bookkeeping are atomic; `respond` runs outside the lock (it may forward).
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -123,26 +134,28 @@ class RecordingReceiver:
         else:
             webhook_id, data_id, event_type = identify_body(body)
             valid = self._verify(webhook_id, body, headers, environ)
-        copy = 1
-        if data_id is not None:
-            copy = self._copies[data_id] = self._copies.get(data_id, 0) + 1
-        request = ReceivedRequest(
-            method=environ["REQUEST_METHOD"],
-            path=environ.get("PATH_INFO", "/"),
-            headers=headers,
-            body=body,
-            time=self.now(),
-            status=None,
-            signature_valid=valid,
-            processed=False,
-            data_id=data_id,
-            event_type=event_type,
-            number=len(self.requests) + 1,
-            webhook_id=webhook_id,
-            copy=copy,
-            source=environ.get("hooksim.source", "platform"),
-        )
-        self.requests.append(request)
+        with self._lock:
+            copy = 1
+            if data_id is not None:
+                copy = self._copies[data_id] = self._copies.get(data_id, 0) + 1
+            request = ReceivedRequest(
+                method=environ["REQUEST_METHOD"],
+                path=environ.get("PATH_INFO", "/"),
+                headers=headers,
+                body=body,
+                time=self.now(),
+                status=None,
+                signature_valid=valid,
+                processed=False,
+                data_id=data_id,
+                event_type=event_type,
+                number=len(self.requests) + 1,
+                webhook_id=webhook_id,
+                copy=copy,
+                source=environ.get("hooksim.source", "platform"),
+                query=environ.get("QUERY_STRING", ""),
+            )
+            self.requests.append(request)
         behaviour = (
             self.respond(request.number, request) if self.respond else Behaviour(self.status)
         )
@@ -159,15 +172,18 @@ class RecordingReceiver:
             status, answer = 401, BAD_SIGNATURE_BODY
         request.status = status
         if 200 <= status < 300 and data_id is not None:
-            request.duplicate = data_id in self._accepted
-            self._accepted.add(data_id)
-            if not (self.dedupe and data_id in self.processed_counts):
-                self._process(data_id)
-                request.processed = True
-        start_response(
-            f"{status} {_REASONS.get(status, 'Status')}",
-            [("Content-Type", "application/json"), *behaviour.headers],
-        )
+            with self._lock:
+                request.duplicate = data_id in self._accepted
+                self._accepted.add(data_id)
+                if self.keeps_books and not (self.dedupe and data_id in self.processed_counts):
+                    self._process(data_id)
+                    request.processed = True
+        answer_headers = list(behaviour.headers)
+        if self.content_type is not None and not any(
+            name.lower() == "content-type" for name, _ in answer_headers
+        ):
+            answer_headers.insert(0, ("Content-Type", self.content_type))
+        start_response(f"{status} {_reason(status)}", answer_headers)
         return [answer]
 
     def _verify(
@@ -192,6 +208,10 @@ class RecordingReceiver:
     def replay(self, events: Iterable[Mapping[str, Any]], *, t: float) -> int:
         """Process events recovered another way (the batched analytics API), each id at most
         once: a client recovering what it missed never processes an event twice."""
+        with self._lock:
+            return self._replay(events, t)
+
+    def _replay(self, events: Iterable[Mapping[str, Any]], t: float) -> int:
         count = 0
         for data in events:
             data_id = str(data.get("id"))
@@ -237,33 +257,21 @@ class RecordingReceiver:
     def clear(self) -> None:
         """Forget everything it was sent and processed (a fresh start for the next part of
         a test)."""
-        self.requests.clear()
-        self.processed_ids.clear()
-        self.replayed.clear()
-        self.processed_counts.clear()
-        self._copies.clear()
-        self._accepted.clear()
+        with self._lock:
+            self.requests.clear()
+            self.processed_ids.clear()
+            self.replayed.clear()
+            self.processed_counts.clear()
+            self._copies.clear()
+            self._accepted.clear()
 
 
-_REASONS = {
-    200: "OK",
-    201: "Created",
-    202: "Accepted",
-    204: "No Content",
-    301: "Moved Permanently",
-    302: "Found",
-    307: "Temporary Redirect",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    410: "Gone",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
+@functools.cache
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Status"
 
 
 def identify_body(body: bytes) -> tuple[str | None, str | None, str | None]:
