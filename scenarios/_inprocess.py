@@ -1,6 +1,7 @@
-"""hooksim's own platform, in process: a fresh platform per scenario on a virtual clock,
-built the way a served platform's `POST /_sim/reset` builds one (`fresh_platform`), its
-receivers mounted on an in-process transport (no network)."""
+"""hooksim's own platform, in process: a fresh platform per scenario, the simulator's one
+in-process harness (`PlatformHarness`: built the way a served platform's `POST /_sim/reset`
+builds one, on a virtual clock, its receivers mounted on an in-process transport, no
+network)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,13 @@ from hooksim.simulator import (
     ClockAdvanced,
     ControlHooks,
     Delivery,
-    InProcessTransport,
     NotFound,
     Platform,
+    PlatformHarness,
     Profile,
-    ResetOrder,
     Settings,
     Signal,
     SubscriptionChanged,
-    VirtualClock,
-    fresh_platform,
     make_app,
 )
 
@@ -52,21 +50,20 @@ class InProcessBackend:
         profile: Profile | None = None,
     ) -> None:
         self.settings = settings
-        self.transport = InProcessTransport()
-        order = ResetOrder(ENVIRONMENT_ID, "", seed, settings, start)
-        # Tokens live on a clock of their own that stands still: simulated hours never log
-        # the scenario out, and a run stays the same from one machine to the next.
-        self.platform: Platform
-        self.platform, clients = fresh_platform(
-            order, transport=self.transport, token_clock=VirtualClock(), profile=profile
+        self.harness = PlatformHarness(
+            settings, seed=seed, environment_id=ENVIRONMENT_ID, start=start, profile=profile
         )
+        self.transport = self.harness.transport
+        self.platform: Platform = self.harness.platform
         self.environment_id = ENVIRONMENT_ID
-        self.start = self.platform.clock.now()
+        self.start = self.harness.start
         self._hooks = hooks
         self.platform.add_listener(self._on_signal)
-        self.api: ApiGateway = InProcessGateway(make_app(self.platform), ENVIRONMENT_ID, clients)
+        self.api: ApiGateway = InProcessGateway(
+            make_app(self.platform), ENVIRONMENT_ID, self.harness.clients
+        )
         for name, receiver in receivers.items():
-            self.transport.mount(self.receiver_url(name), receiver)
+            self.harness.mount(self.receiver_url(name), receiver)
 
     # time and events ---------------------------------------------------------------------
     def now(self) -> float:
@@ -129,6 +126,7 @@ class InProcessBackend:
 
     def close(self) -> None:
         self.platform.remove_listener(self._on_signal)
+        self.harness.close()
 
     def _on_signal(self, signal: Signal) -> None:
         if isinstance(signal, SubscriptionChanged):

@@ -4,9 +4,15 @@ lines it came from. The loader builds it; the runner only reads it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
+
+from hooksim.simulator import Behaviour
 
 from ._results import SourceSpan
+
+#: What a receiver does with one request (status, latency, hang, refuse or reset, headers,
+#: body): the simulator's recording receiver's `Behaviour`, which a phase chooses.
+Response: TypeAlias = Behaviour
 
 __all__ = [
     "Expectation",
@@ -17,18 +23,6 @@ __all__ = [
     "Step",
     "SubscriptionSpec",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Response:
-    """What a receiver does with one request."""
-
-    status: int = 200
-    latency: float = 0.0  # virtual seconds before the answer; beyond the timeout it times out
-    hang: bool = False  # never answers (the platform times out)
-    fail: str | None = None  # "refused" or "reset": no HTTP answer at all
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b'{"ok":true}'
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,31 +1,30 @@
 """The user's own receiver in a scenario: a real endpoint (a URL) or a WSGI app, not scripted.
 
 Deliveries reach it through a recording forwarder mounted where a scripted receiver would
-be (in process, or on the target-mode listener): every request is recorded as the platform
-sent it (raw bytes, headers, method, time), passed on unchanged, and its real answer passed
-back. So what the receiver got is judged like any delivery, and its answers (status, whether
-it accepted a duplicate or a bad signature) are evidence too. What it did with them, its
-bookkeeping, comes only from its effects probe (`effects_url`); without one, expectations
-about what it processed are not-applicable.
+be (in process, or on the target-mode listener): the simulator's `RecordingReceiver`, whose
+answer is the real one. Every request is recorded as the platform sent it (raw bytes,
+headers, method, time), passed on unchanged, and its real answer passed back. So what the
+receiver got is judged like any delivery, and its answers (status, whether it accepted a
+duplicate or a bad signature) are evidence too. What it did with them, its bookkeeping, comes
+only from its effects probe (`effects_url`); without one, expectations about what it
+processed are not-applicable.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from hooksim.contracts import verify
-from hooksim.simulator import LATENCY_KEY, SimulatedConnectionError
+from hooksim.simulator import Behaviour, RecordingReceiver
 from werkzeug.test import Client
 
 from ._effects import EffectsProbeFailure, fetch_effects, parse_effects
 from ._errors import NotApplicable, StepFailed
 from ._model import ReceiverSpec
-from ._receivers import Received, identify, request_headers
+from ._receivers import Received, Recorded
 
 __all__ = ["Binding", "RealReceiver", "ReceiverTarget"]
 
@@ -58,7 +57,7 @@ class Binding:
         )
 
 
-class RealReceiver:
+class RealReceiver(Recorded):
     """Forwards each request to the real receiver and records it and the answer."""
 
     def __init__(
@@ -72,13 +71,18 @@ class RealReceiver:
         self.name = spec.name
         self.spec = spec
         self.target = target
-        self._now = now
-        self._signature_key = "HTTP_" + signature_header.upper().replace("-", "_")
         self.secrets: dict[str, str] = {}  # subscription id -> secret
-        self.requests: list[Received] = []
-        self.replayed: list[Received] = []
-        self._copies: dict[str, int] = {}
-        self._lock = threading.Lock()
+        # Verifies whenever it knows a secret (to report what the receiver accepted), never
+        # rejects and keeps no books: the real receiver answers, and tells what it did.
+        self.recording = RecordingReceiver(
+            respond=self._answer,
+            secret=spec.secret or None,
+            secrets=self.secrets,
+            signature_header=signature_header,
+            now=now,
+            keeps_books=False,
+            content_type=None,
+        )
         self._http = requests.Session()
         self._http.headers.clear()
         #: The path the platform reaches this receiver at (set once the backend knows it):
@@ -93,58 +97,22 @@ class RealReceiver:
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        webhook_id, data_id, event_type = identify(body)
-        headers = request_headers(environ)
-        with self._lock:
-            copy = 1
-            if data_id is not None:
-                copy = self._copies[data_id] = self._copies.get(data_id, 0) + 1
-            record = Received(
-                t=self._now(),
-                number=len(self.requests) + 1,
-                source=environ.get("hooksim.source", "platform"),
-                outcome="answered",
-                method=environ["REQUEST_METHOD"],
-                headers=headers,
-                webhook_id=webhook_id,
-                data_id=data_id,
-                event_type=event_type,
-                copy=copy,
-                signature_valid=self._verify(webhook_id, body, environ),
-                status=None,
-                processed=False,
-                latency=0.0,
-                body=body,
-            )
-            self.requests.append(record)
-        environ[LATENCY_KEY] = 0.0  # a real answer takes no platform time
-        path = environ.get("PATH_INFO", "")
+        return self.recording(environ, start_response)
+
+    def _answer(self, number: int, request: Received) -> Behaviour:
+        """The real receiver's answer to the request, passed on unchanged (a real answer
+        takes no platform time); a connection it refused or reset is played as such."""
+        path = request.path
         if self.mount_path and path.startswith(self.mount_path):
             path = path[len(self.mount_path) :]
-        query = environ.get("QUERY_STRING", "")
+        query = f"?{request.query}" if request.query else ""
         try:
-            status, answer_headers, answer = self._forward(
-                record.method, path + (f"?{query}" if query else ""), headers, body
+            status, headers, answer = self._forward(
+                request.method, path + query, request.headers, request.body
             )
         except OSError as exc:
-            record.outcome = "refused" if isinstance(exc, ConnectionRefusedError) else "reset"
-            raise SimulatedConnectionError(record.outcome) from None
-        record.status = status
-        if 200 <= status < 300 and data_id is not None:
-            record.duplicate = any(
-                r.data_id == data_id and r.status is not None and 200 <= r.status < 300
-                for r in self.requests[: record.number - 1]
-            )
-        start_response(f"{status} {_reason(status)}", answer_headers)
-        return [answer]
-
-    def _verify(self, webhook_id: str | None, body: bytes, environ: dict[str, Any]) -> bool | None:
-        secret = self.spec.secret or (self.secrets.get(webhook_id) if webhook_id else None)
-        if secret is None:
-            return None
-        return verify(secret, body, environ.get(self._signature_key))
+            return Behaviour(fail="refused" if isinstance(exc, ConnectionRefusedError) else "reset")
+        return Behaviour(status, headers=tuple(headers), body=answer)
 
     def _forward(
         self, method: str, path: str, headers: dict[str, str], body: bytes
@@ -217,15 +185,6 @@ class RealReceiver:
 
     def close(self) -> None:
         self._http.close()
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Status"
 
 
 def target_label(target: ReceiverTarget) -> str:

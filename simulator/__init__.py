@@ -17,6 +17,7 @@ from ._durations import format_duration, format_offset, parse_duration
 from ._errors import Conflict, Forbidden, HooksimError, InvalidInput, NotFound, Unauthorized
 from ._events import EVENT_TYPES, PLATFORM_EVENTS, SDK_EVENTS, make_event_data
 from ._exchange import OutgoingRequest, Transport, TransportResult
+from ._harness import PlatformHarness, StatusRecord
 from ._ids import IdSource
 from ._models import (
     CREDENTIAL_TYPES,
@@ -34,7 +35,14 @@ from ._models import (
 from ._platform import Platform
 from ._profile import ATOMIC_PROFILE, NotSimulated, Profile
 from ._profile_rules import ABORTED, profile_schedule
-from ._receivers import Behaviour, ReceivedRequest, RecordingReceiver
+from ._receivers import (
+    Behaviour,
+    ReceivedRequest,
+    RecordingReceiver,
+    RequestReading,
+    identify_body,
+    request_headers,
+)
 from ._reset import fresh_platform
 from ._rules import classify_status, default_schedule, next_retry_at
 from ._settings import Settings
@@ -143,9 +151,11 @@ __all__ = [
     "Outcome",
     "OutgoingRequest",
     "Platform",
+    "PlatformHarness",
     "Profile",
     "ReceivedRequest",
     "RecordingReceiver",
+    "RequestReading",
     "ResetOrder",
     "ServeError",
     "ServeOptions",
@@ -155,6 +165,7 @@ __all__ = [
     "SimulatedConnectionError",
     "SpillingStore",
     "SqliteStore",
+    "StatusRecord",
     "Store",
     "StoreError",
     "Subscription",
@@ -171,10 +182,12 @@ __all__ = [
     "format_offset",
     "format_time",
     "fresh_platform",
+    "identify_body",
     "make_app",
     "make_event_data",
     "next_retry_at",
     "parse_duration",
     "parse_time",
     "profile_schedule",
+    "request_headers",
 ]

@@ -19,14 +19,7 @@ from werkzeug.test import Client
 
 from hooksim._faults import FaultSchedule
 from hooksim.scenarios import RECEIVER_BASE_URL, ReceiverSpec, ScenarioReceiver
-from hooksim.simulator import (
-    InProcessTransport,
-    Platform,
-    Settings,
-    Signal,
-    VirtualClock,
-    make_app,
-)
+from hooksim.simulator import Platform, PlatformHarness, Settings, Signal, make_app
 
 __all__ = [
     "Arrival",
@@ -112,17 +105,16 @@ class Harness:
     ) -> None:
         self.settings = settings
         self.seed = seed
-        self.clock = VirtualClock()
-        self.transport = InProcessTransport()
-        self.platform = platform_factory(
-            clock=self.clock,
-            settings=settings,
-            transport=self.transport,
-            seed=seed,
-            token_clock=VirtualClock(),
+        # The harness the scenario runner's in-process backend builds, on the platform the
+        # model tests, with its environment and no clients yet (the workbench's comes last).
+        self.harness = PlatformHarness(
+            settings, seed=seed, roles=(), platform_factory=platform_factory
         )
-        self.start = self.clock.now()
-        self.env = self.platform.create_environment(settings=settings).id
+        self.clock = self.harness.clock
+        self.transport = self.harness.transport
+        self.platform = self.harness.platform
+        self.start = self.harness.start
+        self.env = self.harness.environment_id
         self.log: list[Entry] = []
         self.platform.add_listener(self.log.append)
         self.receivers: dict[str, ScenarioReceiver] = {}
@@ -136,14 +128,14 @@ class Harness:
             )
             self.receivers[name] = receiver
             self.schedules[name] = schedule
-            self.transport.mount(receiver_url(name), _Observed(name, receiver, self.log))
+            self.harness.mount(receiver_url(name), _Observed(name, receiver, self.log))
         self.client = Client(make_app(self.platform))
         credential = self.platform.auth.create_client(self.env, "workbench")
         self._token = self.platform.auth.issue_token(credential.client_id, credential.secret).value
 
     def now(self) -> float:
         """Virtual seconds since the start (the scenario runner's time)."""
-        return self.clock.now() - self.start
+        return self.harness.elapsed()
 
     # the APIs ------------------------------------------------------------------------
     def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:

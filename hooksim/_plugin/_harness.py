@@ -1,5 +1,6 @@
-"""One test's platform: a `Platform` on a virtual clock with an environment, the receivers and
-apps mounted on it, and the status history the explanatory assertions quote.
+"""One test's platform: the simulator's in-process harness (`PlatformHarness`: a `Platform`
+on a virtual clock with an environment, the receivers and apps mounted on it, and the status
+history the explanatory assertions quote), with the test-facing names around it.
 
 Receivers are mounted in-process (no network); a real URL given to `mount` is delivered over
 real HTTP through the platform's HTTP transport.
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,12 +21,11 @@ from hooksim.simulator import (
     InProcessTransport,
     NotFound,
     OutgoingRequest,
-    Platform,
+    PlatformHarness,
     Profile,
     Settings,
-    Signal,
+    StatusRecord,
     Subscription,
-    SubscriptionChanged,
     TransportResult,
     VirtualClock,
 )
@@ -50,17 +49,6 @@ class MountedURL(str):
         value = super().__new__(cls, url)
         value.harness = harness
         return value
-
-
-@dataclass(frozen=True, slots=True)
-class StatusRecord:
-    """A subscription's status change, at a virtual offset from the platform's start."""
-
-    t: float
-    subscription_id: str
-    action: str  # created, updated, disabled, enabled, deleted
-    reason: str | None  # "auto" or "api" for a disable
-    consecutive_failures: int
 
 
 class RoutingTransport(InProcessTransport):
@@ -127,27 +115,30 @@ class HooksimPlatform:
         seed: int = 0,
         clock: VirtualClock | None = None,
     ) -> None:
-        self.clock = clock if clock is not None else VirtualClock()
         #: The sender whose rules the platform follows (Atomic's unless told).
         self.profile = profile if profile is not None else ATOMIC_PROFILE
         self.settings = settings if settings is not None else self.profile.default_settings()
         self.seed = seed
         self.transport = RoutingTransport()
-        self.platform = Platform(
-            clock=self.clock,
-            settings=self.settings,
+        clock = clock if clock is not None else VirtualClock()
+        self.harness = PlatformHarness(
+            self.settings,
+            seed=seed,
+            clock=clock,
+            # Tokens live on a clock that stands still: advancing hours never logs a client out.
+            token_clock=VirtualClock(clock.now()),
             profile=self.profile,
             transport=self.transport,
-            seed=seed,
-            # Tokens live on a clock that stands still: advancing hours never logs a client out.
-            token_clock=VirtualClock(self.clock.now()),
+            roles=(),
         )
-        self.start = self.clock.now()
-        self.environment_id = self.platform.create_environment(settings=self.settings).id
-        self.history: list[StatusRecord] = []
+        self.clock = clock
+        self.platform = self.harness.platform
+        self.start = self.harness.start
+        self.environment_id = self.harness.environment_id
+        #: Status changes of its subscriptions, at offsets from the start.
+        self.history: list[StatusRecord] = self.harness.history
         self.receivers: list[ScriptedReceiver] = []
         self._numbers = itertools.count(1)
-        self.platform.add_listener(self._on_signal)
 
     def __repr__(self) -> str:
         return (
@@ -156,17 +147,17 @@ class HooksimPlatform:
         )
 
     def close(self) -> None:
-        self.transport.close()
+        self.harness.close()
 
     # time ------------------------------------------------------------------------------
     @property
     def now(self) -> float:
         """Virtual seconds since the platform started."""
-        return self.clock.now() - self.start
+        return self.harness.elapsed()
 
     def offset(self, timestamp: float) -> float:
         """A platform time (POSIX seconds) as virtual seconds since the start."""
-        return timestamp - self.start
+        return self.harness.offset(timestamp)
 
     def advance(self, seconds: float | str) -> float:
         """Move the clock forward (`90`, `"45m"`, `"2h"`), running everything due on the way;
@@ -296,7 +287,7 @@ class HooksimPlatform:
             verify_signatures=verify_signatures,
             respond=respond,
         )
-        self.transport.mount(url, receiver)
+        self.harness.mount(url, receiver)
         self.receivers.append(receiver)
         return receiver
 
@@ -319,7 +310,7 @@ class HooksimPlatform:
             )
         number = next(self._numbers)
         url = f"https://app-{number}.{MOUNT_DOMAIN}{_path(path or '/webhook')}"
-        self.transport.mount(url, app_or_url)
+        self.harness.mount(url, app_or_url)
         return MountedURL(url, self)
 
     # what happened ---------------------------------------------------------------------
@@ -348,19 +339,6 @@ class HooksimPlatform:
             return self.platform.subscription(self.environment_id, webhook_id).secret
         except NotFound:
             return None
-
-    def _on_signal(self, signal: Signal) -> None:
-        if isinstance(signal, SubscriptionChanged):
-            sub = signal.subscription
-            self.history.append(
-                StatusRecord(
-                    round(self.offset(signal.time), 6),
-                    sub.id,
-                    signal.change,
-                    signal.reason,
-                    sub.consecutive_failures,
-                )
-            )
 
 
 # helpers ---------------------------------------------------------------------------------

@@ -4,10 +4,8 @@ each request with the secret of the subscription it came for (the body's `webhoo
 
 from __future__ import annotations
 
-import io
-import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from hooksim.simulator import Behaviour, ReceivedRequest, RecordingReceiver, Subscription
@@ -64,12 +62,23 @@ class ScriptedReceiver:
         self.down_until: float | None = None
         self.respond: Respond | None = None
         self.script(status=status, latency=latency, down_until=down_until, respond=respond)
+        secrets: Mapping[str, str] = {}
+        check = None
+        if harness.profile.signing == "atomic":
+            secrets = _SubscriptionSecrets(harness)
+        elif verify_signatures:
+            from hooksim.scenarios import profile_verifier
+
+            self._profile_verify = profile_verifier(harness.profile)
+            check = self._profile_check
         self._recording = RecordingReceiver(
             respond=self._behaviour,
             dedupe=dedupe,
             reject_bad_signatures=verify_signatures,
             signature_header=harness.settings.signature_header,
             now=lambda: harness.now,
+            secrets=secrets,
+            check=check,
         )
 
     def __repr__(self) -> str:
@@ -102,33 +111,16 @@ class ScriptedReceiver:
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
-        if self.harness.profile.signing != "atomic":
-            self._recording.check = self._profile_check() if self.verify_signatures else None
-            return self._recording(environ, start_response)
-        webhook_id = _webhook_id(body)
-        secret = self.harness.secret_for(webhook_id) if webhook_id is not None else None
-        # A request for no known subscription cannot be verified: it fails verification.
-        self._recording.secret = secret if secret is not None else ""
         return self._recording(environ, start_response)
 
-    def _profile_check(self) -> Callable[[bytes, dict[str, str]], bool]:
+    def _profile_check(self, body: bytes, headers: dict[str, str]) -> bool:
         """Under a platform profile: valid when the secret of a subscription pointing here
         verifies it, as that sender's receivers check (its tolerance, on the virtual clock)."""
-        from hooksim.scenarios import profile_verifier
-
-        verify = profile_verifier(self.harness.profile)
         here = self.url.rstrip("/")
         secrets = [s.secret for s in self.harness.subscriptions() if s.url.rstrip("/") == here]
         now = self.harness.clock.now()
-
-        def check(body: bytes, headers: dict[str, str]) -> bool:
-            lowered = {name.lower(): value for name, value in headers.items()}
-            return any(verify(secret, lowered, body, now) for secret in secrets)
-
-        return check
+        lowered = {name.lower(): value for name, value in headers.items()}
+        return any(self._profile_verify(secret, lowered, body, now) for secret in secrets)
 
     def _behaviour(self, number: int, request: ReceivedRequest) -> Behaviour:
         if self.respond is not None:
@@ -200,11 +192,19 @@ def _check_answers(status: Answer | Sequence[Answer]) -> None:
             raise ValueError(f"status must be an HTTP status (100-599) or a Behaviour: {answer!r}")
 
 
-def _webhook_id(body: bytes) -> str | None:
-    try:
-        envelope = json.loads(body)
-    except ValueError:
-        return None
-    if isinstance(envelope, Mapping) and envelope.get("webhookId") is not None:
-        return str(envelope["webhookId"])
-    return None
+class _SubscriptionSecrets(Mapping[str, str]):
+    """The secrets of the platform's subscriptions as they are now, by id. A request for no
+    known subscription cannot be verified: its secret is "", so it fails verification."""
+
+    def __init__(self, harness: HooksimPlatform) -> None:
+        self._harness = harness
+
+    def __getitem__(self, webhook_id: str) -> str:
+        secret = self._harness.secret_for(webhook_id) if webhook_id else None
+        return secret if secret is not None else ""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(s.id for s in self._harness.subscriptions())
+
+    def __len__(self) -> int:
+        return len(self._harness.subscriptions())
