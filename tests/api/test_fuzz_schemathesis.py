@@ -60,9 +60,13 @@ _CONTRACT = Contract()
 _ECHO_LENGTH = 12
 
 
-def _secret_values(document: Any, secrets: frozenset[tuple[str, ...]]) -> list[Any]:
-    """The values a request body sent in its secret fields (`writeOnly`/`x-hooksim-secret`)."""
+def _body_values(
+    document: Any, secrets: frozenset[tuple[str, ...]]
+) -> tuple[list[Any], set[str]]:
+    """The values a request body sent in its secret fields (`writeOnly`/`x-hooksim-secret`),
+    and the text of every other value it sent (an error may quote those)."""
     found: list[Any] = []
+    public: set[str] = set()
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
     while stack:
         node, path = stack.pop()
@@ -72,7 +76,9 @@ def _secret_values(document: Any, secrets: frozenset[tuple[str, ...]]) -> list[A
             stack.extend((value, (*path, key)) for key, value in node.items())
         elif isinstance(node, list):
             stack.extend((value, (*path, index)) for index, value in enumerate(node))
-    return found
+        else:
+            public.add(str(node))
+    return found, public
 
 
 def _echoes(value: Any) -> set[str]:
@@ -91,12 +97,14 @@ def no_secret_in_error(ctx: Any, response: Any, case: Case) -> bool | None:
     if operation is None or not operation.body_secrets:
         return None
     text = response.text
-    # A value also sent where it may be quoted (a path or query parameter: "no webhook
-    # subscription 'x'") is not the secret leaking, even when the fuzzer drew both the same.
-    public = {
+    # A value also sent where it may be quoted (a path or query parameter, or a public field
+    # of the body: "environment 'x' does not exist") is not the secret leaking, even when the
+    # fuzzer drew both the same.
+    secret_values, public = _body_values(case.body, operation.body_secrets)
+    public |= {
         str(v) for v in (*(case.path_parameters or {}).values(), *(case.query or {}).values())
     }
-    for value in _secret_values(case.body, operation.body_secrets):
+    for value in secret_values:
         if str(value) in public:
             continue
         leaked = [form for form in _echoes(value) if form in text]
@@ -236,3 +244,45 @@ def test_every_declared_operation_is_fuzzed() -> None:
     fuzzed = {result.ok().definition.raw["operationId"] for result in schema.get_all_operations()}
     assert fuzzed == declared - {"getOpenApiYaml"}
     assert len(fuzzed) == 26
+
+
+def _case(body: dict[str, Any], operation_id: str = "simSetSecret") -> Any:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        body=body,
+        path_parameters={"subscriptionId": "sub-1"},
+        query=None,
+        operation=SimpleNamespace(
+            label=f"operation {operation_id}",
+            definition=SimpleNamespace(raw={"operationId": operation_id}),
+        ),
+    )
+
+
+def _answer(status: int, message: str) -> Any:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(status_code=status, text=json.dumps({"error": {"message": message}}))
+
+
+def test_the_secret_check_fails_an_error_that_quotes_a_secret() -> None:
+    # The check must be able to fail: a planted echo of the sent secret is caught.
+    body = {"secret": "hunter2-topsecret", "environmentId": "dev"}
+    with pytest.raises(AssertionError, match="quoting a secret"):
+        no_secret_in_error(None, _answer(400, "secret 'hunter2-topsecret' is invalid"), _case(body))
+    leak = {"type": "basic", "username": "u", "password": "PW-x-long-enough"}
+    with pytest.raises(AssertionError, match="quoting a secret"):
+        no_secret_in_error(
+            None,
+            _answer(400, "password " + json.dumps("PW-x-long-enough")),
+            _case(leak, "createWebhookCredential"),
+        )
+
+
+def test_the_secret_check_allows_a_value_also_sent_in_a_public_field() -> None:
+    # The fuzzer may draw the same text for the secret and for the environment, which the
+    # 404 names: that is the environment being quoted, not the secret leaking.
+    body = {"secret": "API-ERRORS", "environmentId": "API-ERRORS"}
+    answer = _answer(404, "environment 'API-ERRORS' does not exist")
+    assert no_secret_in_error(None, answer, _case(body)) is None
