@@ -114,7 +114,8 @@ class TerminalReporter:
         if counts["not_applicable"]:
             line.append(f", {counts['not_applicable']} not applicable", style="magenta")
         virtual = sum(r.virtual_seconds for r in results)
-        line.append(f" · {format_duration(virtual)} of virtual time in {format_wall(wall_seconds)}")
+        covered = f"{format_duration(virtual)} of virtual time" if virtual else "no virtual time"
+        line.append(f" · {covered} in {format_wall(wall_seconds)}")
         console.print(line)
 
     @staticmethod

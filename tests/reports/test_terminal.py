@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from _report_samples import error, failing, passing
@@ -37,6 +38,12 @@ def test_summary_table_and_totals() -> None:
     assert "Outage then recovery" in text and "4 h" in text and "12 ms" in text
     assert "3 scenarios: 1 passed, 1 failed, 1 error" in text
     assert "4 h 30 min of virtual time in 750 ms" in text
+
+
+def test_a_run_that_moved_no_clock_says_so() -> None:
+    console, out = _console()
+    _run(TerminalReporter(console), [dataclasses.replace(passing(), virtual_seconds=0.0)])
+    assert "1 scenario: 1 passed · no virtual time in 750 ms" in out.getvalue()
 
 
 def test_failures_show_yaml_lines_expected_actual_and_reproduce() -> None:
