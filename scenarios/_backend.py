@@ -108,6 +108,9 @@ class Session(Protocol):
     """The platform under test for a whole run."""
 
     info: TargetInfo
+    #: The `hooksim run` options that choose this platform (`--target URL`...), for the
+    #: command that reproduces a scenario; credentials are never among them.
+    options: tuple[str, ...]
 
     def open(
         self,

@@ -149,6 +149,7 @@ class InProcessSession:
         self.start = start
         hooks = ControlHooks()
         self.info = TargetInfo(None, f"{hooks.name} {hooks.version}", CONTRACT_NAME)
+        self.options: tuple[str, ...] = ()
 
     def open(
         self,

@@ -110,6 +110,10 @@ class ScenarioResult:
     not_applicable: str | None = None
     #: The platform profile it ran under (`atomic` unless the scenario or the run named one).
     profile: str = "atomic"
+    #: The `hooksim run` options that chose where it ran: the target (`--target URL`,
+    #: `--environment`) and the receivers bound to the user's own (`--receiver NAME=URL`,
+    #: `--effects NAME=URL`); empty for hooksim's own platform and scripted receivers.
+    run_options: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -128,15 +132,17 @@ class ScenarioResult:
 
     @property
     def reproduce(self) -> str:
-        """The command that runs this scenario alone with its seed.
+        """The command that runs this scenario alone with its seed, where it ran: against
+        the same target, with the same receivers bound (a target's client id and secret are
+        left to HOOKSIM_CLIENT_ID and HOOKSIM_CLIENT_SECRET).
 
         Derived, not stored: the JSON results hold no command lines, so that two runs of the
-        same scenarios compare equal whatever they were called with.
+        same scenarios against the same platform compare equal whatever they were called with.
         """
         profile = f" --profile {shlex.quote(self.profile)}" if self.profile != "atomic" else ""
-        if self.file.startswith(LIBRARY_PREFIX):
-            return f"hooksim run {self.file} --seed {self.seed}{profile}"
-        return f"hooksim run {shlex.quote(self.file)} --seed {self.seed}{profile}"
+        where = "".join(f" {shlex.quote(option)}" for option in self.run_options)
+        file = self.file if self.file.startswith(LIBRARY_PREFIX) else shlex.quote(self.file)
+        return f"hooksim run {file} --seed {self.seed}{profile}{where}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -71,19 +71,20 @@ def run_scenario(
         effective = secrets.randbelow(2**31)
     started = time.perf_counter()
     platform: Session = session if session is not None else InProcessSession()
+    run_options = [*platform.options, *_receiver_options(scenario, receivers)]
     missing = platform.requirements_missing(needs_of(scenario))
     if missing is not None:
-        return _not_run(
-            scenario, effective, missing, time.perf_counter() - started, profile=profile
-        )
+        wall = time.perf_counter() - started
+        return _not_run(scenario, effective, missing, wall, run_options, profile=profile)
     try:
         chosen = resolve_profile(scenario.profile, profile)
         ctx = RunContext(scenario, effective, platform, receivers, chosen)
     except NotApplicable as exc:
-        return _not_run(scenario, effective, exc.reason, time.perf_counter() - started)
+        return _not_run(scenario, effective, exc.reason, time.perf_counter() - started, run_options)
     except (StepFailed, HooksimError) as exc:  # a real receiver's probe, a target's reset
         why = str(exc) if isinstance(exc, StepFailed) else exc.message
-        return _not_run(scenario, effective, why, time.perf_counter() - started, "error")
+        wall = time.perf_counter() - started
+        return _not_run(scenario, effective, why, wall, run_options, "error")
     error: str | None = None
     not_applicable: str | None = None
     try:
@@ -141,7 +142,26 @@ def run_scenario(
         error=error,
         profile=ctx.profile.name,
         not_applicable=not_applicable,
+        run_options=run_options,
     )
+
+
+def _receiver_options(
+    scenario: Scenario, receivers: Mapping[str, ReceiverTarget | Binding] | None
+) -> list[str]:
+    """`--receiver NAME=URL` and `--effects NAME=URL` for this scenario's receivers bound to
+    the user's own by URL (one bound to a WSGI app has no command-line spelling)."""
+    options: list[str] = []
+    for name, bound in (receivers or {}).items():
+        declared = scenario.receivers.get(name)
+        if declared is None:
+            continue
+        binding = bound if isinstance(bound, Binding) else Binding(bound)
+        if isinstance(binding.target, str) and binding.target != declared.url:
+            options += ["--receiver", f"{name}={binding.target}"]
+        if binding.effects_url and binding.effects_url != declared.effects_url:
+            options += ["--effects", f"{name}={binding.effects_url}"]
+    return options
 
 
 def _has_real_receivers(
@@ -170,6 +190,7 @@ def _not_run(
     seed: int,
     reason: str,
     wall: float,
+    where: list[str],
     status: Status = "not-applicable",
     profile: str | None = None,
 ) -> ScenarioResult:
@@ -186,6 +207,7 @@ def _not_run(
         not_applicable=reason if status == "not-applicable" else None,
         error=reason if status == "error" else None,
         profile=scenario.profile or profile or "atomic",
+        run_options=where,
     )
 
 

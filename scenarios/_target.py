@@ -94,6 +94,11 @@ class TargetSession:
             str(capabilities.get("contract")),
         )
         self.environment = environment
+        # The client's id and secret stay out: the reproduce command is printed and written
+        # to reports; `hooksim run` reads them from HOOKSIM_CLIENT_ID/SECRET.
+        self.options = ("--target", self.url) + (
+            ("--environment", environment) if environment else ()
+        )
         self._listener: ReceiverListener | None = None
         self._scenarios = itertools.count(1)
         self._run = uuid.uuid4().hex[:8]

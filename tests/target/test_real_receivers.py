@@ -10,6 +10,7 @@ import hmac
 import importlib.util
 import json
 import os
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -137,9 +138,22 @@ def test_a_receiver_that_does_not_dedupe_fails_processed_once(
             f"orders={base}/test/effects",
             cwd=tmp_path,
         )
-    assert done.returncode == 1
-    assert "processed_once: expected True, got False" in done.stdout
-    assert "processed: expected 3, got 6" in done.stdout
+        assert done.returncode == 1
+        assert "processed_once: expected True, got False" in done.stdout
+        assert "processed: expected 3, got 6" in done.stdout
+        # The printed command reproduces the failure: the same seed, the same receiver bound
+        # (without the bindings it would run the scenario's scripted receiver and pass).
+        (command,) = [
+            line.split("Reproduce: ", 1)[1].strip()
+            for line in done.stdout.splitlines()
+            if "Reproduce: " in line
+        ]
+        assert command.endswith(
+            f" --receiver orders={base}/hooks/atomic --effects orders={base}/test/effects"
+        ), command
+        again = hooksim_run(*shlex.split(command)[2:], cwd=tmp_path)
+        assert again.returncode == 1, again.stdout[-3000:]
+        assert "processed: expected 3, got 6" in again.stdout
 
 
 def test_the_scenario_against_a_target_with_the_real_receiver(

@@ -6,6 +6,9 @@ that cover the defect."""
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -15,7 +18,7 @@ from pathlib import Path
 import pytest
 from hooksim.scenarios import library_files, load_all
 
-from .conftest import Target
+from .conftest import CLIENT_ID, CLIENT_SECRET, ENTRY, Target
 
 pytestmark = [
     pytest.mark.served,
@@ -95,3 +98,30 @@ def test_a_planted_defect_fails_exactly_the_scenarios_that_cover_it(
         s.file for s in LIBRARY if {"RETRY-AFTER", "FILTER-ACTION-FLOW"} & set(s.clauses)
     )
     assert failed == covering
+
+    # The command printed to reproduce a failure runs it where it failed: against the same
+    # target (its client's secret left to the environment, never printed), and fails again
+    # there; without `--target` it would run on hooksim's own platform and pass.
+    first = failed[0]
+    (command,) = {
+        line.split("Reproduce: ", 1)[1].strip()
+        for line in done.stdout.splitlines()
+        if "Reproduce: " in line and f"run {first} " in line
+    }
+    assert command.endswith(f"--target {target.url}"), command
+    assert CLIENT_SECRET not in done.stdout + (tmp_path / "report" / "results.json").read_text()
+    again = subprocess.run(
+        [sys.executable, "-c", ENTRY, *shlex.split(command)[1:], "--report", str(tmp_path / "re")],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "HOOKSIM_CLIENT_ID": CLIENT_ID,
+            "HOOKSIM_CLIENT_SECRET": CLIENT_SECRET,
+            "NO_COLOR": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 1, again.stdout[-3000:] + again.stderr[-2000:]
+    assert "1 scenario: 0 passed, 1 failed" in again.stdout, again.stdout[-3000:]
