@@ -119,10 +119,16 @@ class TargetSession:
             raise TargetError(
                 f"--target {self.url}: cannot reach it ({type(exc).__name__}); is it running?"
             ) from None
-        if answer.status_code != 200:
+        if answer.status_code in (400, 401, 403):
             raise TargetError(
                 f"--target {self.url}: POST /oauth2/token answered {answer.status_code}: check "
                 "--client-id and --client-secret (a client of role workbench)"
+            )
+        if answer.status_code != 200:
+            # Not a refusal of the client: the URL is likely not the platform's API root.
+            raise TargetError(
+                f"--target {self.url}: POST /oauth2/token answered {answer.status_code}: is "
+                "this the root of the platform's API (where /oauth2/token and /_sim are)?"
             )
         try:
             return str(answer.json()["access_token"])

@@ -292,3 +292,19 @@ def test_wrong_credentials_exit_2_and_never_show_the_secret(
     assert done.exit_code == 2
     assert "check --client-id and --client-secret" in done.output
     assert "not-the-right-one-xyz" not in done.output
+
+
+def test_a_url_that_is_not_the_api_root_is_named_as_such(
+    target: Callable[..., ServedPlatform], tmp_path: Path
+) -> None:
+    # A 404 from the token endpoint is no refusal of the client: the URL is the mistake.
+    (tmp_path / "s.yaml").write_text(PLAIN_TEXT)
+    served = target()
+    done = CliRunner().invoke(
+        main,
+        ["run", str(tmp_path / "s.yaml"), "--target", served.base_url + "/v1"],
+        env={"HOOKSIM_CLIENT_ID": CLIENT[0], "HOOKSIM_CLIENT_SECRET": CLIENT[1]},
+    )
+    assert done.exit_code == 2, done.output
+    assert "POST /oauth2/token answered 404: is this the root of the platform's API" in done.output
+    assert "--client-id" not in done.output
