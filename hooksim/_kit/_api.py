@@ -17,6 +17,7 @@ from ._effects import EffectsProbeError, fetch_effects
 from ._grade import CountEffects, Session, grade
 from ._payloads import Payloads
 from ._profile_checks import PROFILE_CHECKS, applies
+from ._redact import redact
 from ._results import KitResult
 from ._schemes import KitScheme
 
@@ -164,8 +165,9 @@ def check_receiver(
         checks += [c for c in PROFILE_CHECKS if applies(c, scheme)]
         return replace(grade(session, checks), profile=chosen.name)
     except EffectsProbeError as exc:
-        if secret not in exc.message:
+        message = redact(exc.message, secret)
+        if message == exc.message:
             raise
-        raise EffectsProbeError(exc.message.replace(secret, "[secret]"), exc.kind) from None
+        raise EffectsProbeError(message, exc.kind) from None
     finally:
         sender.close()

@@ -15,6 +15,7 @@ from hooksim.simulator import ATOMIC_PROFILE, HooksimError
 
 from ._client import UNREACHABLE, Delivery, Exchange, Sender
 from ._payloads import Payloads, canonical_body
+from ._redact import redact, redact_bytes
 from ._results import CheckResult, KitResult, Latency
 from ._schemes import KitScheme
 
@@ -237,16 +238,14 @@ class Session:
 
     def _scrub(self, exchange: Exchange) -> Exchange:
         """Never keep the secret, even if the receiver echoes it back."""
-        secret = self._secret.encode()
-        if secret not in exchange.response_body and not any(
+        if self._secret.encode() not in exchange.response_body and not any(
             self._secret in value for _, value in exchange.response_headers
         ):
             return exchange
         headers = tuple(
-            (name, value.replace(self._secret, "[secret]"))
-            for name, value in exchange.response_headers
+            (name, redact(value, self._secret)) for name, value in exchange.response_headers
         )
-        body = exchange.response_body.replace(secret, b"[secret]")
+        body = redact_bytes(exchange.response_body, self._secret)
         return replace(exchange, response_headers=headers, response_body=body)
 
     # effects ------------------------------------------------------------------------
@@ -268,7 +267,7 @@ class Session:
             reason = f"after the deliveries, {exc.message}"
         except Exception as exc:
             reason = f"count_effects() failed: {type(exc).__name__}: {exc}"
-        self.effects_error = reason.replace(self._secret, "[secret]")
+        self.effects_error = redact(reason, self._secret)
         return None
 
 

@@ -276,3 +276,15 @@ def test_without_a_probe_the_effect_checks_say_how_to_enable_them(serve: Serve) 
         code, output = check(url, "--secret", SECRET)
     assert code == 0, output
     assert "--effects-url URL" in output
+
+
+def test_a_short_secret_leaves_words_and_urls_that_contain_it_alone(serve: Serve) -> None:
+    # `--secret test` with the README's probe path: the message names the path as it is
+    # (it was "/[secret]/effects").
+    missing = Probe((404, b"", {}))
+    with serve(WithProbe(CorrectReceiver(), missing), "/hooks") as url:
+        code, output = check(
+            url, "--secret", "test", "--effects-url", url.removesuffix("/hooks") + PROBE
+        )
+    assert code == 2, output
+    assert f"{PROBE}) answered 404" in output and "[secret]" not in output
