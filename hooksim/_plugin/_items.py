@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from hooksim.scenarios import format_offset
+from hooksim.scenarios import Binding, format_offset
 
 from ._report import REPORT_KEY
 
@@ -70,6 +71,8 @@ class ScenarioItem(pytest.Item):
         super().__init__(**kwargs)
         self.scenario = scenario
         self.result: ScenarioResult | None = None
+        #: The command that reproduces the result (set when it ran).
+        self.reproduce = ""
         self.add_marker("hooksim")
         # `-k RETRY-SCHEDULE` selects the scenarios that cover a contract clause.
         self.extra_keyword_matches.update(scenario.clauses)
@@ -82,16 +85,21 @@ class ScenarioItem(pytest.Item):
         bindings: dict[str, Any] = {}
         for answer in reversed(self.config.hook.pytest_hooksim_receivers(config=self.config)):
             bindings.update(answer or {})  # the hook's first answer comes last: it wins
+        bound = {n: b for n, b in bindings.items() if n in self.scenario.receivers}
         result = run_scenario(
             self.scenario,
             seed=self.config.getoption("hooksim_seed", None),
             session=target_session(self.config),
-            receivers={n: b for n, b in bindings.items() if n in self.scenario.receivers},
+            receivers=bound,
             profile=self.config.getoption("hooksim_profile", None),
         )
         self.result = result
+        # A receiver bound to a WSGI app in the test suite exists only in pytest: `hooksim
+        # run` would play the scenario's scripted receiver instead, and could pass.
+        in_pytest_only = any(not isinstance(_bound_target(b), str) for b in bound.values())
+        self.reproduce = self._pytest_command(result) if in_pytest_only else result.reproduce
         self.user_properties.append(("hooksim_seed", result.seed))
-        self.user_properties.append(("hooksim_reproduce", result.reproduce))
+        self.user_properties.append(("hooksim_reproduce", self.reproduce))
         report = self.config.stash.get(REPORT_KEY, None)
         if report is not None:
             report.record(self, result)
@@ -100,13 +108,22 @@ class ScenarioItem(pytest.Item):
         if not result.passed:
             raise ScenarioFailed(result)
 
+    def _pytest_command(self, result: ScenarioResult) -> str:
+        """This item alone under pytest, with the seed, profile and target it ran with."""
+        words = ["pytest", self.nodeid, "--hooksim-seed", str(result.seed)]
+        for option in ("hooksim_profile", "hooksim_target", "hooksim_environment"):
+            value = self.config.getoption(option, None)
+            if value:
+                words += ["--" + option.replace("_", "-"), str(value)]
+        return shlex.join(words)
+
     def repr_failure(
         self,
         excinfo: pytest.ExceptionInfo[BaseException],
         style: Any = None,
     ) -> Any:
         if isinstance(excinfo.value, ScenarioFailed):
-            return format_failure(excinfo.value.result)
+            return format_failure(excinfo.value.result, self.reproduce)
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -114,7 +131,12 @@ class ScenarioItem(pytest.Item):
 
 
 # the failure text --------------------------------------------------------------------------
-def format_failure(result: ScenarioResult) -> str:
+def _bound_target(binding: Any) -> Any:
+    """A receiver binding's URL or WSGI app (`Binding`, or the target given bare)."""
+    return binding.target if isinstance(binding, Binding) else binding
+
+
+def format_failure(result: ScenarioResult, reproduce: str | None = None) -> str:
     """What pytest prints for a failed scenario: no Python traceback, the YAML instead."""
     lines = [f"hooksim scenario {result.name!r} {result.status} ({result.file})"]
     if result.error:
@@ -126,7 +148,7 @@ def format_failure(result: ScenarioResult) -> str:
             lines += ["", *_expectation(expectation)]
     if result.attempts:
         lines += ["", *_log(result)]
-    lines += ["", f"Reproduce: {result.reproduce}"]
+    lines += ["", f"Reproduce: {reproduce or result.reproduce}"]
     return "\n".join(lines)
 
 

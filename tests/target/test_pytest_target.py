@@ -5,6 +5,7 @@ their reason (`--hooksim-strict`: failed); the option refuses -n and bad credent
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterator
 
 import pytest
@@ -166,3 +167,11 @@ def test_a_conftest_binds_a_scenario_receiver_to_the_projects_own_app(
     careless = pytester.runpytest()
     careless.assert_outcomes(failed=1)
     careless.stdout.fnmatch_lines(["*processed_once: expected True, got False*"])
+    # The app exists only in the test suite, so the failure reproduces under pytest, not with
+    # `hooksim run` (which would play the scenario's scripted receiver instead, and pass).
+    careless.stdout.fnmatch_lines(
+        ["Reproduce: pytest 'scenario_own.yaml::*' --hooksim-seed *"]
+    )
+    (line,) = [x for x in careless.outlines if x.startswith("Reproduce: ")]
+    again = pytester.runpytest(*shlex.split(line.removeprefix("Reproduce: pytest ")))
+    again.assert_outcomes(failed=1)
