@@ -98,6 +98,21 @@ _TYPE_NAMES = {
 }
 
 
+#: Keys of a step itself, easily written inside its action's mapping instead.
+_STEP_KEYS = ("at", "every", "until")
+
+
+def _misplaced_on_step(path: Path, key: str) -> str | None:
+    """For `publish: {type: x, every: 5m}`: where the key goes, rather than 'unknown'."""
+    if len(path) != 3 or path[0] != "steps" or key not in _STEP_KEYS:
+        return None
+    action = path[2]
+    return (
+        f"{key!r} belongs to the step, beside {action!r}, not inside it: write "
+        f"`- {action}: {{...}}` and `{key}: ...` on the next line, indented like {action!r}"
+    )
+
+
 def _explain(error: ValidationError, document: Document) -> list[Problem]:
     path: Path = tuple(error.absolute_path)
     value = error.instance
@@ -116,7 +131,8 @@ def _explain(error: ValidationError, document: Document) -> list[Problem]:
         return [
             document.problem(
                 (*path, key),
-                f"unknown key {key!r}{did_you_mean(key, allowed)}; "
+                _misplaced_on_step(path, key)
+                or f"unknown key {key!r}{did_you_mean(key, allowed)}; "
                 f"expected one of: {', '.join(allowed)}",
                 key=True,
             )

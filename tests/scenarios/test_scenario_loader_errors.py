@@ -39,6 +39,26 @@ def test_unknown_keys_with_a_did_you_mean_hint() -> None:
     assert len(found) == 2
 
 
+def test_a_step_key_written_inside_its_action_says_where_it_goes() -> None:
+    found = problems(
+        """
+        name: every inside publish
+        receivers: {shop: {}}
+        subscriptions: {main: {receiver: shop, types: [card-completed]}}
+        steps:
+          - publish: {type: card-completed, every: 5m, until: 1h}
+        """
+    )
+    assert found == [
+        "broken.yaml:5:37: steps[0].publish.every: 'every' belongs to the step, beside "
+        "'publish', not inside it: write `- publish: {...}` and `every: ...` on the next line, "
+        "indented like 'publish'",
+        "broken.yaml:5:48: steps[0].publish.until: 'until' belongs to the step, beside "
+        "'publish', not inside it: write `- publish: {...}` and `until: ...` on the next line, "
+        "indented like 'publish'",
+    ]
+
+
 def test_wrong_values_name_what_was_expected() -> None:
     found = problems(
         """
