@@ -7,6 +7,7 @@ and a body or query the document's schemas reject is a 400 that names the field.
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
@@ -277,6 +278,15 @@ def _invalid(
     hint = error.schema.get("x-hooksim-message")
     if hint:
         return InvalidInput(f"{label}{field}: {_short(error.instance)} {hint}", field)
+    if keyword == "enum" and isinstance(error.instance, str):
+        # The list can be long (25 event types): the likely intended one first.
+        choices = [str(c) for c in error.validator_value]
+        close = difflib.get_close_matches(error.instance, choices, n=1)
+        guess = f" (did you mean {close[0]!r}?)" if close else ""
+        listed = ", ".join(choices)
+        value = _short(error.instance)
+        message = f"{label}{field}: {value} is not one of the allowed values{guess}: {listed}"
+        return InvalidInput(message, field)
     return InvalidInput(f"{label}{field}: {_clip(error.message)}", field)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from hooksim.contracts import verify
-from hooksim.simulator import Platform, RecordingReceiver
+from hooksim.simulator import EVENT_TYPES, Platform, RecordingReceiver
 
 from .conftest import DEAD_URL, ENV, OTHER_ENV, RECEIVER_URL, Api, error_of
 
@@ -243,6 +243,13 @@ def test_unknown_event_type_is_a_400_naming_the_value(api: Api) -> None:
     assert response.status_code == 400
     error = error_of(response)
     assert error["field"] == "types[1]" and "'card-exploded'" in error["message"]
+    # Every allowed value is listed (not cut off), and a near miss names the likely one.
+    assert error["message"].endswith(": " + ", ".join(EVENT_TYPES))
+    typo = {"types": ["card-completd"], "url": RECEIVER_URL}
+    message = error_of(api.post(f"/v1/{ENV}/webhook", json=typo))["message"]
+    assert "'card-completd' is not one of the allowed values (did you mean 'card-completed'?)" in (
+        message
+    )
 
 
 @pytest.mark.clause("SUB-FIELDS", "API-ERRORS")
