@@ -134,16 +134,20 @@ def test_the_cpu_bound_is_a_setting() -> None:
 @pytest.mark.clause("MAPPING-BOUNDS")
 def test_the_memory_bound_is_a_setting() -> None:
     template = "{% set s = 'x' * (64 * 1024 * 1024) %}{\"length\": {{ s|length }}}"
-    strict = make_bench(settings=Settings(mapping_memory_mb=32))
+    # A CPU bound far from reach, so that memory alone decides: building 64 MiB can take more
+    # than the default 100 ms on a loaded machine.
+    strict = make_bench(settings=Settings(mapping_memory_mb=32, mapping_timeout=5.0))
     strict.receiver()
     strict.subscribe(mapping=template)
     _finishes(strict.publish)
     assert "more than 32 MiB of memory" in (strict.log()[0].error or "")
-    roomy = make_bench()
+    roomy = make_bench(settings=Settings(mapping_timeout=5.0))
     receiver = roomy.receiver()
     roomy.subscribe(mapping=template)
     _finishes(roomy.publish)
-    assert [json.loads(r.body) for r in receiver.requests] == [{"length": 64 * 1024 * 1024}]
+    assert [json.loads(r.body) for r in receiver.requests] == [{"length": 64 * 1024 * 1024}], (
+        roomy.log()[0].error
+    )
 
 
 @pytest.mark.clause("MAPPING-BOUNDS")
