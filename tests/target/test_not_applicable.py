@@ -279,16 +279,20 @@ def test_usage_problems_exit_2_without_a_traceback(
     assert "Traceback" not in done.output
 
 
+def _run_plain(tmp_path: Path, url: str, secret: str) -> Any:
+    """`hooksim run --target URL` on one plain scenario, the client from the environment."""
+    (tmp_path / "s.yaml").write_text(PLAIN_TEXT)
+    return CliRunner().invoke(
+        main,
+        ["run", str(tmp_path / "s.yaml"), "--target", url],
+        env={"HOOKSIM_CLIENT_ID": CLIENT[0], "HOOKSIM_CLIENT_SECRET": secret},
+    )
+
+
 def test_wrong_credentials_exit_2_and_never_show_the_secret(
     target: Callable[..., ServedPlatform], tmp_path: Path
 ) -> None:
-    (tmp_path / "s.yaml").write_text(PLAIN_TEXT)
-    served = target()
-    done = CliRunner().invoke(
-        main,
-        ["run", str(tmp_path / "s.yaml"), "--target", served.base_url, "--client-id", CLIENT[0]],
-        env={"HOOKSIM_CLIENT_SECRET": "not-the-right-one-xyz"},
-    )
+    done = _run_plain(tmp_path, target().base_url, "not-the-right-one-xyz")
     assert done.exit_code == 2
     assert "check --client-id and --client-secret" in done.output
     assert "not-the-right-one-xyz" not in done.output
@@ -298,13 +302,7 @@ def test_a_url_that_is_not_the_api_root_is_named_as_such(
     target: Callable[..., ServedPlatform], tmp_path: Path
 ) -> None:
     # A 404 from the token endpoint is no refusal of the client: the URL is the mistake.
-    (tmp_path / "s.yaml").write_text(PLAIN_TEXT)
-    served = target()
-    done = CliRunner().invoke(
-        main,
-        ["run", str(tmp_path / "s.yaml"), "--target", served.base_url + "/v1"],
-        env={"HOOKSIM_CLIENT_ID": CLIENT[0], "HOOKSIM_CLIENT_SECRET": CLIENT[1]},
-    )
+    done = _run_plain(tmp_path, target().base_url + "/v1", CLIENT[1])
     assert done.exit_code == 2, done.output
     assert "POST /oauth2/token answered 404: is this the root of the platform's API" in done.output
     assert "--client-id" not in done.output
