@@ -19,37 +19,40 @@ MARK = "[secret]"
 #: Shorter secrets are matched as whole words outside URLs only.
 WHOLE_WORD_BELOW = 8
 _URL = re.compile(r"https?://[^\s'\"<>()]+")
-_URL_BYTES = re.compile(rb"https?://[^\s'\"<>()]+")
+_URL_BYTES = re.compile(_URL.pattern.encode())
+_EDGES = ("(?<![A-Za-z0-9])", "(?![A-Za-z0-9])")
+_EDGES_BYTES = (_EDGES[0].encode(), _EDGES[1].encode())
 
 
 def redact(text: str, secret: str) -> str:
     """`text` with the secret replaced by `[secret]`."""
     if not secret:
         return text
-    if len(secret) >= WHOLE_WORD_BELOW:
-        return text.replace(secret, MARK)
-    word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])")
-    return _outside(_URL, word, MARK, text)
+    return _redact(text, secret, MARK, len(secret) < WHOLE_WORD_BELOW, _URL, _EDGES)
 
 
 def redact_bytes(body: bytes, secret: str) -> bytes:
     """`body` with the secret's UTF-8 bytes replaced by `[secret]`."""
     if not secret:
         return body
-    raw = secret.encode()
-    if len(secret) >= WHOLE_WORD_BELOW:
-        return body.replace(raw, MARK.encode())
-    word = re.compile(rb"(?<![A-Za-z0-9])" + re.escape(raw) + rb"(?![A-Za-z0-9])")
-    return _outside(_URL_BYTES, word, MARK.encode(), body)
+    short = len(secret) < WHOLE_WORD_BELOW
+    return _redact(body, secret.encode(), MARK.encode(), short, _URL_BYTES, _EDGES_BYTES)
 
 
-def _outside(
-    skip: re.Pattern[AnyStr], word: re.Pattern[AnyStr], mark: AnyStr, text: AnyStr
+def _redact(
+    text: AnyStr,
+    secret: AnyStr,
+    mark: AnyStr,
+    short: bool,
+    urls: re.Pattern[AnyStr],
+    edges: tuple[AnyStr, AnyStr],
 ) -> AnyStr:
-    """`word` replaced by `mark` in `text`, except within the spans `skip` matches."""
+    if not short:
+        return text.replace(secret, mark)
+    word = re.compile(edges[0] + re.escape(secret) + edges[1])
     out: list[AnyStr] = []
     start = 0
-    for span in skip.finditer(text):
+    for span in urls.finditer(text):  # a URL's text is left as it is
         out += [word.sub(mark, text[start : span.start()]), span.group()]
         start = span.end()
     out.append(word.sub(mark, text[start:]))
