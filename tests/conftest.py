@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 # The fuzz tests of hostile input use `settings.get_profile("hooksim-fuzz")` (a slow one
@@ -21,3 +22,12 @@ settings.register_profile(
     phases=[Phase.explicit, Phase.generate, Phase.shrink],
     suppress_health_check=list(HealthCheck),
 )
+
+
+@pytest.fixture(autouse=True)
+def _same_pytest_output_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    # pytest prints more (whole failure texts in its short summary) when CI or BUILD_NUMBER is
+    # set. The tests that run pytest inside pytest (pytester) read that output, so they see the
+    # same text on a developer's machine as on the CI machine.
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("BUILD_NUMBER", raising=False)
