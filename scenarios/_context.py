@@ -54,9 +54,8 @@ class RunContext:
         bound = dict(bindings or {})
         self.receivers: dict[str, Receiver] = {}
         for name, spec in scenario.receivers.items():
-            binding = bound.get(name)
-            if binding is not None and not isinstance(binding, Binding):
-                binding = Binding(binding)
+            given = bound.get(name)
+            binding = Binding.of(given) if given is not None else None
             if binding is not None:
                 spec = binding.spec(spec)
             target = binding.target if binding is not None else spec.url

@@ -48,6 +48,11 @@ class Binding:
     effects_url: str | None = None
     secret: str | None = None
 
+    @classmethod
+    def of(cls, bound: Binding | ReceiverTarget) -> Binding:
+        """A binding as given: a bare URL or WSGI app binds with no probe and no secret."""
+        return bound if isinstance(bound, Binding) else cls(bound)
+
     def spec(self, declared: ReceiverSpec) -> ReceiverSpec:
         return replace(
             declared,

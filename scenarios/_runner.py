@@ -156,7 +156,7 @@ def _receiver_options(
         declared = scenario.receivers.get(name)
         if declared is None:
             continue
-        binding = bound if isinstance(bound, Binding) else Binding(bound)
+        binding = Binding.of(bound)
         if isinstance(binding.target, str) and binding.target != declared.url:
             options += ["--receiver", f"{name}={binding.target}"]
         if binding.effects_url and binding.effects_url != declared.effects_url:

@@ -96,7 +96,7 @@ class ScenarioItem(pytest.Item):
         self.result = result
         # A receiver bound to a WSGI app in the test suite exists only in pytest: `hooksim
         # run` would play the scenario's scripted receiver instead, and could pass.
-        in_pytest_only = any(not isinstance(_bound_target(b), str) for b in bound.values())
+        in_pytest_only = any(not isinstance(Binding.of(b).target, str) for b in bound.values())
         self.reproduce = self._pytest_command(result) if in_pytest_only else result.reproduce
         self.user_properties.append(("hooksim_seed", result.seed))
         self.user_properties.append(("hooksim_reproduce", self.reproduce))
@@ -131,11 +131,6 @@ class ScenarioItem(pytest.Item):
 
 
 # the failure text --------------------------------------------------------------------------
-def _bound_target(binding: Any) -> Any:
-    """A receiver binding's URL or WSGI app (`Binding`, or the target given bare)."""
-    return binding.target if isinstance(binding, Binding) else binding
-
-
 def format_failure(result: ScenarioResult, reproduce: str | None = None) -> str:
     """What pytest prints for a failed scenario: no Python traceback, the YAML instead."""
     lines = [f"hooksim scenario {result.name!r} {result.status} ({result.file})"]
