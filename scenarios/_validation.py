@@ -4,12 +4,12 @@ messages for people: where (file:line:column and the YAML path), what was expect
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from hooksim.simulator import did_you_mean
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, relevance
 
@@ -33,11 +33,6 @@ def schema() -> dict[str, Any]:
 @cache
 def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema())
-
-
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def schema_problems(

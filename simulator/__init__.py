@@ -14,7 +14,15 @@ from ._auth import ROLES, TOKEN_LIFETIME, Authority, Token
 from ._clock import DEFAULT_START, Clock, VirtualClock, WallClock, format_time, parse_time
 from ._control import CONTRACT_NAME, SIMULATED_LATENCY_HEADER, ControlHooks, ResetOrder
 from ._durations import format_duration, format_offset, parse_duration
-from ._errors import Conflict, Forbidden, HooksimError, InvalidInput, NotFound, Unauthorized
+from ._errors import (
+    Conflict,
+    Forbidden,
+    HooksimError,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+    did_you_mean,
+)
 from ._events import EVENT_TYPES, PLATFORM_EVENTS, SDK_EVENTS, make_event_data
 from ._exchange import OutgoingRequest, Transport, TransportResult
 from ._harness import PlatformHarness, StatusRecord
@@ -178,6 +186,7 @@ __all__ = [
     "WallClock",
     "classify_status",
     "default_schedule",
+    "did_you_mean",
     "format_duration",
     "format_offset",
     "format_time",

@@ -7,7 +7,6 @@ and a body or query the document's schemas reject is a 400 that names the field.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -21,7 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from ._api_errors import MethodNotAllowed
-from ._errors import InvalidInput, NotFound
+from ._errors import InvalidInput, NotFound, did_you_mean
 from ._secrets import describe_rule, is_secret, secret_paths
 
 __all__ = ["Contract", "Operation", "parse_json_body"]
@@ -281,8 +280,7 @@ def _invalid(
     if keyword == "enum" and isinstance(error.instance, str):
         # The list can be long (25 event types): the likely intended one first.
         choices = [str(c) for c in error.validator_value]
-        close = difflib.get_close_matches(error.instance, choices, n=1)
-        guess = f" (did you mean {close[0]!r}?)" if close else ""
+        guess = did_you_mean(error.instance, choices)
         listed = ", ".join(choices)
         value = _short(error.instance)
         message = f"{label}{field}: {value} is not one of the allowed values{guess}: {listed}"

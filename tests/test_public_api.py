@@ -94,6 +94,7 @@ SIMULATOR = [
     "WallClock",
     "classify_status",
     "default_schedule",
+    "did_you_mean",
     "format_duration",
     "format_offset",
     "format_time",
