@@ -19,6 +19,7 @@ import base64
 import json
 import tomllib
 from importlib import resources
+from types import SimpleNamespace
 from typing import Any
 
 import hypothesis
@@ -247,8 +248,6 @@ def test_every_declared_operation_is_fuzzed() -> None:
 
 
 def _case(body: dict[str, Any], operation_id: str = "simSetSecret") -> Any:
-    from types import SimpleNamespace
-
     return SimpleNamespace(
         body=body,
         path_parameters={"subscriptionId": "sub-1"},
@@ -261,8 +260,6 @@ def _case(body: dict[str, Any], operation_id: str = "simSetSecret") -> Any:
 
 
 def _answer(status: int, message: str) -> Any:
-    from types import SimpleNamespace
-
     return SimpleNamespace(status_code=status, text=json.dumps({"error": {"message": message}}))
 
 
